@@ -1,0 +1,3 @@
+from gitocto.cli import main
+
+raise SystemExit(main())

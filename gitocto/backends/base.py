@@ -1,0 +1,75 @@
+"""The backend interface every feature uses: complete a batch of prompts with sampling parameters and stops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from gitocto.errors import OctoError
+
+BACKEND_KINDS = ("hf", "openai", "vllm")
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to sample: `n` completions per prompt; temperature 0 means greedy."""
+
+    n: int = 1
+    temperature: float = 0.0
+    top_p: float = 0.95
+    max_new_tokens: int = 256
+    stop: tuple[str, ...] = field(default_factory=tuple)
+    seed: int | None = 0
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Completes raw prompts (no chat wrapping: prompt formats are applied by the caller)."""
+
+    name: str
+
+    def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
+        """Return `params.n` completions for each prompt, cut at the first stop sequence (stop excluded)."""
+        ...
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """Cut `text` at the earliest occurrence of any stop sequence."""
+    end = len(text)
+    for s in stop:
+        if not s:
+            continue
+        i = text.find(s)
+        if i != -1 and i < end:
+            end = i
+    return text[:end]
+
+
+def make_backend(
+    kind: str,
+    model: str | None = None,
+    endpoint: str | None = None,
+    timeout: float | None = None,
+    **options: Any,
+) -> Backend:
+    """Build a backend by name ("hf", "openai", "vllm"); heavy imports happen only here, on demand."""
+    if kind == "hf":
+        if not model:
+            raise OctoError("the hf backend needs --model (a model id or a local path)")
+        from gitocto.backends.hf import HFBackend
+
+        return HFBackend(model, **options)
+    if kind == "openai":
+        if not endpoint:
+            raise OctoError("the openai backend needs --endpoint (e.g. http://127.0.0.1:8000/v1)")
+        from gitocto.backends.openai import OpenAIBackend
+
+        return OpenAIBackend(endpoint, model=model, timeout=timeout, **options)
+    if kind == "vllm":
+        if not model:
+            raise OctoError("the vllm backend needs --model (a model id or a local path)")
+        from gitocto.backends.vllm import VLLMBackend
+
+        return VLLMBackend(model, **options)
+    raise OctoError(f"unknown backend {kind!r}; choose one of {', '.join(BACKEND_KINDS)}")

@@ -1,0 +1,137 @@
+"""Shared fixtures: an isolated git environment, real repositories built in temp dirs, a tiny model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+HUMANEVALPACK_DIR = SHARED / "data" / "humanevalpack"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keep every test away from the user's home, global git config, git templates and the network hubs."""
+    home = tmp_path_factory.mktemp("home")
+    template = tmp_path_factory.mktemp("git-template")
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TEMPLATE_DIR": str(template),
+        "GIT_AUTHOR_NAME": "Ada Tester",
+        "GIT_AUTHOR_EMAIL": "ada@example.com",
+        "GIT_COMMITTER_NAME": "Ada Tester",
+        "GIT_COMMITTER_EMAIL": "ada@example.com",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PRE_COMMIT_HOME": str(home / ".cache" / "pre-commit"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EDITOR", "EDITOR", "VISUAL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("GIT_EDITOR", "true")
+    try:
+        import pygit2
+
+        # pygit2 reads global/system/XDG config through libgit2's own search path, not through $GIT_CONFIG_*.
+        for level in (
+            pygit2.enums.ConfigLevel.GLOBAL,
+            pygit2.enums.ConfigLevel.XDG,
+            pygit2.enums.ConfigLevel.SYSTEM,
+        ):
+            pygit2.settings.search_path[level] = str(home / "no-config")
+    except ImportError:  # pragma: no cover - pygit2 is a core dependency
+        pass
+    yield
+
+
+class GitRepo:
+    """A real repository in a temp dir, driven through the `git` binary."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._tick = 0
+
+    def git(self, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
+        """Run git in the repository and return its stdout."""
+        full_env = {**os.environ, **(env or {})}
+        proc = subprocess.run(
+            ["git", *args], cwd=self.path, env=full_env, capture_output=True, text=True, check=False
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+        return proc.stdout
+
+    def write(self, files: Mapping[str, str | bytes | None]) -> None:
+        """Write (or, with None, delete) files in the work tree."""
+        for name, content in files.items():
+            target = self.path / name
+            if content is None:
+                target.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+
+    def commit(self, message: str, files: Mapping[str, str | bytes | None] | None = None) -> str:
+        """Write `files`, stage everything and commit with a distinct, increasing date; return the sha."""
+        if files:
+            self.write(files)
+        self.git("add", "-A")
+        self._tick += 1
+        date = f"2024-01-01T00:{self._tick // 60:02d}:{self._tick % 60:02d}+00:00"
+        self.git(
+            "commit", "-q", "--allow-empty", "-m", message,
+            env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date},
+        )
+        return self.git("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Iterator[object]:
+    """Factory: `make_repo("name")` gives an initialised GitRepo on branch main."""
+
+    def factory(name: str = "repo", bare: bool = False) -> GitRepo:
+        path = tmp_path / name
+        path.mkdir()
+        repo = GitRepo(path)
+        repo.git("init", "-q", "-b", "main", *(["--bare"] if bare else []))
+        return repo
+
+    yield factory
+
+
+@pytest.fixture
+def repo(make_repo: object) -> GitRepo:
+    """An empty repository with no commits."""
+    return make_repo("repo")  # type: ignore[operator, no-any-return]
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised two-layer Llama (hidden size 32) and a BPE tokenizer trained on the fly."""
+    pytest.importorskip("torch")
+    from tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture
+def humanevalpack_dir() -> Path:
+    """The HumanEvalPack data shipped beside the project (never copied into it)."""
+    if not HUMANEVALPACK_DIR.is_dir():
+        pytest.fail(f"HumanEvalPack data not found at {HUMANEVALPACK_DIR}")
+    return HUMANEVALPACK_DIR
