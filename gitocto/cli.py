@@ -49,9 +49,94 @@ def cli() -> None:
 # ---- end bench -----------------------------------------------------------------------------------------
 
 # ---- serve (issue: bench, model backends) --------------------------------------------------------------
+
+
+@cli.command("serve")
+@click.option("--model", "-m", required=True, help="Model id or local directory (transformers format).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--device", default=None, help="torch device, e.g. cpu, cuda, cuda:1 [default: cuda if available].")
+@click.option(
+    "--dtype",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "bf16", "fp16", "fp32"]),
+    help="Weights dtype; auto is bf16 on CUDA, fp32 on CPU.",
+)
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Most sequences generated at once; concurrent requests share batches.")
+def serve_command(model: str, host: str, port: int, device: str | None, dtype: str, batch_size: int) -> int:
+    """Serve a model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions)."""
+    from gitocto.backends.serve import serve
+
+    return serve(model, host=host, port=port, device=device, dtype=dtype, batch_size=batch_size)
+
 # ---- end serve -----------------------------------------------------------------------------------------
 
 # ---- msg, fix, hooks (issue: commit-time help) ---------------------------------------------------------
+
+
+def _backend_options(func: object) -> object:
+    """The flags that override git config's octo.backend, octo.model, octo.endpoint and octo.timeout."""
+    for option in reversed([
+        click.option("--backend", type=click.Choice(["nn", "hf", "openai", "vllm"]), default=None,
+                     help="Backend [default: git config octo.backend, else nn]."),
+        click.option("--model", default=None, help="Model id or path [default: git config octo.model]."),
+        click.option("--endpoint", default=None, help="OpenAI-compatible URL [default: git config octo.endpoint]."),
+        click.option("--timeout", type=float, default=None,
+                     help="Seconds to wait for a model [default: git config octo.timeout, else 2]."),
+    ]):
+        func = option(func)  # type: ignore[operator]
+    return func
+
+
+@cli.command("msg")
+@click.option("--diff", "rev", default=None, metavar="REV",
+              help="Suggest for commit REV (from the history before it) instead of the staged change.")
+@_backend_options  # type: ignore[arg-type]
+def msg_cmd(rev: str | None, backend: str | None, model: str | None, endpoint: str | None,
+            timeout: float | None) -> int:
+    """Print a suggested commit message for the staged change."""
+    from gitocto.msg.suggest import msg_command
+
+    return msg_command(os.getcwd(), rev, backend, model, endpoint, timeout)
+
+
+@cli.command("fix")
+@click.option("--check", "check_cmd", default=None, metavar="CMD",
+              help="A command (e.g. your tests) whose failure also asks the model for a repair.")
+@click.option("--apply", "apply_fix", is_flag=True, help="Write repairs to the working tree (never the index).")
+@_backend_options  # type: ignore[arg-type]
+def fix_cmd(check_cmd: str | None, apply_fix: bool, backend: str | None, model: str | None,
+            endpoint: str | None, timeout: float | None) -> int:
+    """Report syntax errors in staged files; with a model backend, suggest repairs as a diff."""
+    from gitocto.fix.command import fix_command
+
+    return fix_command(os.getcwd(), check_cmd, apply_fix, backend, model, endpoint, timeout)
+
+
+@cli.group("hooks")
+def hooks_group() -> None:
+    """Install or remove gitocto's plain git hooks."""
+
+
+@hooks_group.command("install")
+@click.argument("names", nargs=-1, type=click.Choice(["prepare-commit-msg", "pre-commit"]))
+def hooks_install_cmd(names: tuple[str, ...]) -> int:
+    """Install hooks (default: prepare-commit-msg), chaining any hook already there."""
+    from gitocto.hooks.install import install
+
+    return install(os.getcwd(), names or ("prepare-commit-msg",))
+
+
+@hooks_group.command("uninstall")
+@click.argument("names", nargs=-1, type=click.Choice(["prepare-commit-msg", "pre-commit"]))
+def hooks_uninstall_cmd(names: tuple[str, ...]) -> int:
+    """Remove gitocto's hooks (default: all of them), restoring any chained hook exactly."""
+    from gitocto.hooks.install import uninstall
+
+    return uninstall(os.getcwd(), names or ("prepare-commit-msg", "pre-commit"))
+
 # ---- end msg, fix, hooks -------------------------------------------------------------------------------
 
 # ---- train (issue: train) ------------------------------------------------------------------------------

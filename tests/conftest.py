@@ -13,6 +13,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 HUMANEVALPACK_DIR = SHARED / "data" / "humanevalpack"
 
+# Set before any test module or session fixture imports huggingface_hub, which reads these once at import.
+for _key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+    os.environ[_key] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

@@ -23,14 +23,32 @@ class SamplingParams:
     seed: int | None = 0
 
 
+Message = dict[str, str]
+"""One OpenAI-style chat message: {"role": "system" | "user" | "assistant", "content": "..."}."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One sampled continuation: its text (cut at the stop), why it ended, and its token counts."""
+
+    text: str
+    finish_reason: str  # "stop" (a stop sequence or end of sequence) or "length" (max_new_tokens reached)
+    prompt_tokens: int
+    completion_tokens: int
+
+
 @runtime_checkable
 class Backend(Protocol):
-    """Completes raw prompts (no chat wrapping: prompt formats are applied by the caller)."""
+    """Completes raw prompts (no chat wrapping: prompt formats are applied by the caller), or chats."""
 
     name: str
 
     def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
         """Return `params.n` completions for each prompt, cut at the first stop sequence (stop excluded)."""
+        ...
+
+    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
+        """Return `params.n` assistant replies for each conversation, through the model's own chat template."""
         ...
 
 
@@ -44,6 +62,18 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> str:
         if i != -1 and i < end:
             end = i
     return text[:end]
+
+
+def check_params(params: SamplingParams) -> None:
+    """Reject sampling parameters no backend can honour, with a message that says what to change."""
+    if params.n < 1:
+        raise OctoError(f"the number of samples must be at least 1, not {params.n}")
+    if params.temperature < 0:
+        raise OctoError(f"the temperature must be 0 (greedy) or more, not {params.temperature}")
+    if not 0 < params.top_p <= 1:
+        raise OctoError(f"top_p must be in (0, 1], not {params.top_p}")
+    if params.max_new_tokens < 1:
+        raise OctoError(f"max_new_tokens must be at least 1, not {params.max_new_tokens}")
 
 
 def make_backend(

@@ -1,0 +1,69 @@
+"""The `vllm` backend: vLLM's offline engine, every prompt and sample submitted at once (optional extra)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from gitocto.backends.base import Message, SamplingParams, check_params, cut_at_stop
+from gitocto.errors import OctoError
+
+INSTALL_HINT = "vllm is not installed: pip install 'gitocto[vllm]'"
+
+
+def _import_vllm() -> Any:
+    try:
+        import vllm
+    except ImportError as exc:
+        raise OctoError(INSTALL_HINT) from exc
+    return vllm
+
+
+class VLLMBackend:
+    """A `vllm.LLM` engine; `engine_kwargs` go to it unchanged (dtype, tensor_parallel_size, max_model_len...).
+
+    `prompt_tokens` and `completion_tokens` add up the engine's token counts over the backend's lifetime.
+    """
+
+    name = "vllm"
+
+    def __init__(self, model: str, **engine_kwargs: Any) -> None:
+        self._vllm = _import_vllm()
+        self.model_name = model
+        try:
+            self.llm = self._vllm.LLM(model=model, **engine_kwargs)
+        except (OSError, ValueError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise OctoError(f"cannot load model {model!r} in vllm: {first}") from exc
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+
+    def _sampling(self, params: SamplingParams) -> Any:
+        check_params(params)
+        return self._vllm.SamplingParams(
+            n=params.n,
+            temperature=params.temperature,
+            top_p=1.0 if params.temperature == 0 else params.top_p,
+            max_tokens=params.max_new_tokens,
+            stop=list(params.stop) or None,
+            seed=params.seed,
+        )
+
+    def _collect(self, outputs: Sequence[Any], params: SamplingParams) -> list[list[str]]:
+        results = []
+        for out in outputs:
+            self.prompt_tokens += len(out.prompt_token_ids or [])
+            self.completion_tokens += sum(len(o.token_ids) for o in out.outputs)
+            ordered = sorted(out.outputs, key=lambda o: o.index)
+            results.append([cut_at_stop(o.text, params.stop) for o in ordered])
+        return results
+
+    def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
+        """Return `params.n` completions per prompt; vLLM schedules all of them together."""
+        outputs = self.llm.generate(list(prompts), self._sampling(params), use_tqdm=False)
+        return self._collect(outputs, params)
+
+    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
+        """Return `params.n` assistant replies per conversation, through the model's chat template."""
+        outputs = self.llm.chat(list(conversations), self._sampling(params), use_tqdm=False)
+        return self._collect(outputs, params)

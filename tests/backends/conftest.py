@@ -1,0 +1,25 @@
+"""Fixtures for the backend tests: one hf backend and one real `git octo serve`, shared by all of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitocto.backends.hf import HFBackend
+
+
+@pytest.fixture(scope="session")
+def hf_backend(tiny_model_dir: Path) -> HFBackend:
+    """The tiny model loaded once, on CPU."""
+    return HFBackend(str(tiny_model_dir), device="cpu", batch_size=4)
+
+
+@pytest.fixture(scope="session")
+def served_url(tiny_model_dir: Path) -> Iterator[str]:
+    """The base URL (…/v1) of a real `git octo serve` over the tiny model, started once."""
+    from octo_server import running_server
+
+    with running_server(tiny_model_dir) as url:
+        yield url
