@@ -43,9 +43,100 @@ def cli() -> None:
 
 
 # ---- extract (issue: foundation) -------------------------------------------------------------------
+
+
+@cli.command("extract")
+@click.argument("repos", nargs=-1, metavar="[REPO]...")
+@click.option("-o", "--output", required=True,
+              help="A .jsonl, .jsonl.gz or .parquet file, a directory for shards, or - for JSONL on stdout.")
+@click.option("--rev", default=None, help="Revisions or a range git accepts (e.g. v1.0..main) [default: HEAD].")
+@click.option("--since", default=None, help="Only commits after this date (as git log --since).")
+@click.option("--until", default=None, help="Only commits before this date (as git log --until).")
+@click.option("--max-commits", type=click.IntRange(min=1), default=None, help="At most this many commits per repo.")
+@click.option("--include-merges", is_flag=True, help="Also merge commits (diffed against the first parent).")
+@click.option("--filter", "filter_name", type=click.Choice(["commitpack", "commitpackft"]), default=None,
+              help="Apply CommitPack's rules, or CommitPack's and CommitPackFT's.")
+@click.option("--skip-rule", "skip_rules", multiple=True, metavar="NAME", help="Turn a filter rule off (repeatable).")
+@click.option("--tokenizer", default=None, help="Tokenizer (directory or hub id) for CommitPackFT's length rule.")
+@click.option("--license", "license_id", default=None, help="SPDX id for all records [default: from the licence file].")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="Skip files larger than this many bytes (counted).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random drop of version bumps.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes (over chunks of commits, or over repositories with --repos-file).")
+@click.option("--format", "shard_format", type=click.Choice(["parquet", "jsonl", "jsonl.gz"]), default="parquet",
+              show_default=True, help="Format of the shards when -o is a directory.")
+@click.option("--repos-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="A file listing repositories (paths or clone URLs), one per line: one shard each in -o DIR.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Run repositories in local processes or as Ray tasks (one shard per repository in -o DIR).")
+@click.option("--ray-address", default=None, help="A running Ray cluster [default: start a local Ray].")
+def extract_cmd(repos: tuple[str, ...], output: str, rev: str | None, since: str | None, until: str | None,
+                max_commits: int | None, include_merges: bool, filter_name: str | None, skip_rules: tuple[str, ...],
+                tokenizer: str | None, license_id: str | None, max_file_size: int, seed: int, workers: int,
+                shard_format: str, repos_file: Path | None, engine: str, ray_address: str | None) -> int:
+    """Walk repositories' histories into CommitPack-style records (code before, commit message, code after)."""
+    from gitocto.extract.command import extract_command, parse_skip_rules
+    from gitocto.extract.options import ExtractOptions
+
+    options = ExtractOptions(
+        rev=rev, since=since, until=until, max_commits=max_commits, include_merges=include_merges,
+        filter=filter_name, skip_rules=parse_skip_rules(skip_rules), tokenizer=tokenizer, license=license_id,
+        max_file_size=max_file_size, seed=seed, workers=workers,
+    )
+    if repos_file is not None or engine == "ray":
+        from gitocto.extract.many import extract_many, read_repos_file
+
+        listed = read_repos_file(repos_file) if repos_file is not None else []
+        return extract_many([*repos, *listed], output, options, engine=engine, ray_address=ray_address)
+    return extract_command(repos, output, options, shard_format=shard_format)
+
 # ---- end extract ---------------------------------------------------------------------------------------
 
 # ---- bench (issue: bench harness) ----------------------------------------------------------------------
+
+
+@cli.command("bench")
+@click.option("--task", default="all", show_default=True,
+              help="fix, fixdocs, explain, synthesize (comma list), or all (fix, explain, synthesize).")
+@click.option("--lang", default="all", show_default=True, help="python, js, java, go, cpp, rust (comma list) or all.")
+@click.option("--model", default=None, help="Model id or path (hf, vllm) or served model name (openai).")
+@click.option("--backend", type=click.Choice(["hf", "openai", "vllm"]), default=None, help="Backend that generates.")
+@click.option("--endpoint", default=None, help="OpenAI-compatible base URL for --backend openai.")
+@click.option("--prompt-format", default="octocoder", show_default=True,
+              type=click.Choice(["octocoder", "instruct", "continue", "chat"]), help="How prompts are laid out.")
+@click.option("--n-samples", default=1, show_default=True, type=int, help="Samples per problem.")
+@click.option("--temperature", default=0.0, show_default=True, type=float, help="0 is greedy; the paper uses 0.2.")
+@click.option("--top-p", default=0.95, show_default=True, type=float, help="Nucleus sampling mass.")
+@click.option("--max-new-tokens", default=512, show_default=True, type=int, help="Most tokens per sample.")
+@click.option("--limit", default=None, type=int, help="Only the first N problems of each language.")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Directory of <lang>.jsonl files [default: bigcode/humanevalpack from the hub].")
+@click.option("--generations", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Score this generations file (from an earlier run) instead of generating.")
+@click.option("--check", type=click.Choice(["canonical", "buggy"]), default=None,
+              help="Run the dataset's own solutions: canonical must all pass, buggy must all fail.")
+@click.option("--workers", default=None, type=int, help="Programs run at once [default: one per core].")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("humanevalpack-results.json"), show_default=True,
+              help="Results JSON; generations and per-sample results are saved beside it (a rerun resumes).")
+@click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write a PNG bar chart.")
+@click.option("--timeout", type=float, default=None, help="Seconds per backend request (openai).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
+def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endpoint: str | None,
+              prompt_format: str, n_samples: int, temperature: float, top_p: float, max_new_tokens: int,
+              limit: int | None, data_dir: Path | None, generations: Path | None, check: str | None,
+              workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int) -> int:
+    """HumanEvalPack (fix, explain, synthesize × 6 languages), executed in a sandbox; pass@k next to the paper's."""
+    from gitocto.bench.command import BenchOptions, bench_command
+
+    return bench_command(BenchOptions(
+        task=task, lang=lang, model=model, backend=backend, endpoint=endpoint, prompt_format=prompt_format,
+        n_samples=n_samples, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, limit=limit,
+        data_dir=data_dir, generations=generations, check=check, workers=workers, output=output, plot=plot,
+        timeout=timeout, seed=seed,
+    ))
+
 # ---- end bench -----------------------------------------------------------------------------------------
 
 # ---- serve (issue: bench, model backends) --------------------------------------------------------------
@@ -76,7 +167,7 @@ def serve_command(model: str, host: str, port: int, device: str | None, dtype: s
 # ---- msg, fix, hooks (issue: commit-time help) ---------------------------------------------------------
 
 
-def _backend_options(func: object) -> object:
+def _backend_options(func: click.decorators.FC) -> click.decorators.FC:
     """The flags that override git config's octo.backend, octo.model, octo.endpoint and octo.timeout."""
     for option in reversed([
         click.option("--backend", type=click.Choice(["nn", "hf", "openai", "vllm"]), default=None,
@@ -84,16 +175,16 @@ def _backend_options(func: object) -> object:
         click.option("--model", default=None, help="Model id or path [default: git config octo.model]."),
         click.option("--endpoint", default=None, help="OpenAI-compatible URL [default: git config octo.endpoint]."),
         click.option("--timeout", type=float, default=None,
-                     help="Seconds to wait for a model [default: git config octo.timeout, else 2]."),
+                     help="Seconds to wait for a model [default: msg: git config octo.timeout, else 2; fix: 300]."),
     ]):
-        func = option(func)  # type: ignore[operator]
+        func = option(func)
     return func
 
 
 @cli.command("msg")
 @click.option("--diff", "rev", default=None, metavar="REV",
               help="Suggest for commit REV (from the history before it) instead of the staged change.")
-@_backend_options  # type: ignore[arg-type]
+@_backend_options
 def msg_cmd(rev: str | None, backend: str | None, model: str | None, endpoint: str | None,
             timeout: float | None) -> int:
     """Print a suggested commit message for the staged change."""
@@ -106,7 +197,7 @@ def msg_cmd(rev: str | None, backend: str | None, model: str | None, endpoint: s
 @click.option("--check", "check_cmd", default=None, metavar="CMD",
               help="A command (e.g. your tests) whose failure also asks the model for a repair.")
 @click.option("--apply", "apply_fix", is_flag=True, help="Write repairs to the working tree (never the index).")
-@_backend_options  # type: ignore[arg-type]
+@_backend_options
 def fix_cmd(check_cmd: str | None, apply_fix: bool, backend: str | None, model: str | None,
             endpoint: str | None, timeout: float | None) -> int:
     """Report syntax errors in staged files; with a model backend, suggest repairs as a diff."""
@@ -140,12 +231,177 @@ def hooks_uninstall_cmd(names: tuple[str, ...]) -> int:
 # ---- end msg, fix, hooks -------------------------------------------------------------------------------
 
 # ---- train (issue: train) ------------------------------------------------------------------------------
+
+
+@cli.command("train")
+@click.option("--config", "config_path", type=click.Path(), help="Recipe YAML (train/*.yaml); flags override it.")
+@click.option("--model", "-m", help="Model id or local directory (transformers format).")
+@click.option("--data", "-d", multiple=True, help="JSONL/JSONL.gz/Parquet file or directory; PATH:WEIGHT to mix.")
+@click.option("--output", "-o", help="Directory for checkpoints, metrics and the final model.")
+@click.option("--format", "fmt", type=click.Choice(["octocoder", "commit", "instruction", "chat"]),
+              help="Prompt format [recipe, else octocoder].")
+@click.option("--max-steps", type=click.IntRange(min=1), help="Optimizer steps (overrides --epochs).")
+@click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Passes over the data [1].")
+@click.option("--seq-len", type=click.IntRange(min=16), help="Tokens per sequence (packed row) [2048].")
+@click.option("--lr", type=float, help="Peak learning rate [2e-5].")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Rows (packed) or samples per micro-batch [8].")
+@click.option("--grad-accum", type=click.IntRange(min=1), help="Micro-batches per optimizer step [1].")
+@click.option("--lora/--no-lora", default=None, help="Train LoRA adapters instead of all weights.")
+@click.option("--packing/--no-packing", default=None, help="Pack several samples per sequence [on].")
+@click.option("--overlong", type=click.Choice(["drop", "truncate"]), help="Samples over --seq-len [drop].")
+@click.option("--precision", type=click.Choice(["auto", "bf16", "fp16", "fp32"]), help="[auto: bf16 on CUDA].")
+@click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None, help="[on with CUDA].")
+@click.option("--optim", type=click.Choice(["adamw", "adamw_8bit"]), help="Optimizer [adamw].")
+@click.option("--save-every", type=click.IntRange(min=0), help="Checkpoint every N steps [0: off].")
+@click.option("--resume", is_flag=False, flag_value="latest", default=None,
+              help="Continue from a checkpoint: a checkpoint dir, or alone for the newest under --output.")
+@click.option("--eval-fraction", type=click.FloatRange(0, 1, max_open=True), help="Held-out share for eval [0].")
+@click.option("--eval-every", type=click.IntRange(min=0), help="Eval loss every N steps [0: at the end].")
+@click.option("--log-every", type=click.IntRange(min=1), help="Log every N steps [1].")
+@click.option("--seed", type=int, help="Seed for mixing, shuffling and initialisation [0].")
+@click.option("--report-to", multiple=True, help="Tracker: tensorboard, wandb, mlflow, ... (repeatable).")
+@click.option("--peak-tflops", type=float, help="Device peak TFLOP/s for MFU when the device is not in the table.")
+@click.option("--bench", "bench_args", help="After training run `git octo bench --model OUTPUT <ARGS>`.")
+def train_command(config_path: str | None, fmt: str | None, bench_args: str | None, **flags: object) -> int:
+    """Finetune a causal code LM on commit records and instruction data (loss on the answer only)."""
+    from gitocto.train.config import build_config, load_recipe
+    from gitocto.train.recipe import train
+
+    recipe = load_recipe(config_path) if config_path else {}
+    flags.update({"format": fmt, "bench": bench_args})
+    overrides = {key: (list(value) if isinstance(value, tuple) else value) for key, value in flags.items()}
+    return train(build_config(recipe, overrides, where=config_path or "command line"))
+
 # ---- end train -----------------------------------------------------------------------------------------
 
 # ---- synth, decontaminate (issue: synth) ---------------------------------------------------------------
+
+
+def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
+    """The flags every synth method shares: source, output, teacher, seeds and filters."""
+    for option in reversed([
+        click.option("--source", required=True, type=click.Path(path_type=Path, exists=True),
+                     help="A git repository (files at --rev) or a JSONL/Parquet file of extracted records."),
+        click.option("--rev", default="HEAD", show_default=True, help="Revision whose files seed a repository run."),
+        click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+                     help="Output .jsonl/.jsonl.gz/.parquet; a rerun resumes from OUTPUT.state."),
+        click.option("-n", "n", default=100, show_default=True, type=click.IntRange(min=1),
+                     help="Seeds (oss-instruct) or raw functions (wavecoder) to ask the teacher about."),
+        click.option("--seed", default=0, show_default=True, type=int, help="Seed for sampling seeds and coresets."),
+        click.option("--langs", default="python", show_default=True,
+                     help="python, javascript, java, go, cpp, rust (comma list) or all."),
+        click.option("--teacher", "teacher_kind", type=click.Choice(["openai", "hf", "vllm"]), default="openai",
+                     show_default=True, help="Backend that writes the samples."),
+        click.option("--model", default=None, help="Teacher model (served name for openai; id or path otherwise)."),
+        click.option("--endpoint", default=None, help="OpenAI-compatible base URL of the teacher."),
+        click.option("--concurrency", default=8, show_default=True, type=click.IntRange(min=1),
+                     help="Teacher requests in flight at once (openai)."),
+        click.option("--max-retries", default=3, show_default=True, type=click.IntRange(min=0),
+                     help="Retries per request, with exponential backoff (openai)."),
+        click.option("--timeout", default=None, type=float, help="Seconds per teacher request."),
+        click.option("--temperature", default=0.0, show_default=True, type=click.FloatRange(min=0)),
+        click.option("--max-new-tokens", default=1024, show_default=True, type=click.IntRange(min=1),
+                     help="Most tokens per teacher reply."),
+        click.option("--tests/--no-tests", default=True, show_default=True,
+                     help="Ask the teacher for tests too."),
+        click.option("--execute/--no-execute", default=True, show_default=True,
+                     help="Keep only samples whose tests pass in the sandbox."),
+        click.option("--decontaminate/--no-decontaminate", default=True, show_default=True,
+                     help="Drop samples that leak HumanEvalPack."),
+        click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+                     help="HumanEvalPack <lang>.jsonl files [default: as git octo bench]."),
+        click.option("--near-threshold", default=0.7, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+                     help="MinHash Jaccard at which two samples are near-duplicates."),
+        click.option("--workers", default=None, type=click.IntRange(min=1),
+                     help="Sandboxed test programs run at once [one per core]."),
+    ]):
+        func = option(func)
+    return func
+
+
+@cli.group("synth")
+def synth_group() -> None:
+    """Synthetic instruction data from code: OSS-Instruct and WaveCoder, execution-filtered and decontaminated."""
+
+
+@synth_group.command("oss-instruct")
+@_synth_options
+def synth_oss_instruct_cmd(**flags: object) -> int:
+    """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
+    from gitocto.synth.command import oss_instruct_main
+
+    return oss_instruct_main(flags)
+
+
+@synth_group.command("wavecoder")
+@click.option("--task", type=click.Choice(["generation", "summarization", "repair", "translation"]),
+              default="generation", show_default=True, help="The WaveCoder task to build examples for.")
+@click.option("--embedding-model", default=None,
+              help="sentence-transformers model (path) for the coreset [default: all-MiniLM-L6-v2, shipped].")
+@click.option("--discriminator-model", default=None, help="A different model judges the examples.")
+@click.option("--discriminator-endpoint", default=None, help="A different OpenAI-compatible server judges them.")
+@_synth_options
+def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_model: str | None,
+                        discriminator_endpoint: str | None, **flags: object) -> int:
+    """WaveCoder: k-center coreset of functions, generator guided by good/bad pools, checklist discriminator."""
+    from gitocto.synth.command import wavecoder_main
+
+    return wavecoder_main(flags, task, embedding_model, discriminator_model, discriminator_endpoint)
+
+
+@cli.command("decontaminate")
+@click.argument("input_path", metavar="IN", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Clean records (.jsonl, .jsonl.gz or .parquet).")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="HumanEvalPack <lang>.jsonl files [default: as git octo bench].")
+@click.option("--fields", default=None, help="Comma list of fields to check [default: every text field].")
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write every drop (record, field, rule, benchmark task) to this JSON file.")
+def decontaminate_cmd(input_path: Path, output: Path, data_dir: Path | None, fields: str | None,
+                      report_path: Path | None) -> int:
+    """Drop records containing a HumanEvalPack prompt, docstring or canonical solution (any of 6 languages)."""
+    from gitocto.decontam.command import decontaminate_command
+
+    return decontaminate_command(input_path, output, data_dir, fields, report_path)
+
 # ---- end synth, decontaminate --------------------------------------------------------------------------
 
 # ---- dedup, stats (issue: scale) -----------------------------------------------------------------------
+
+
+@cli.command("dedup")
+@click.argument("inputs", nargs=-1, required=True, metavar="IN...")
+@click.option("--output", "-o", required=True, help="A .jsonl, .jsonl.gz or .parquet file, or a directory of shards.")
+@click.option("--field", default="new_contents", show_default=True, help="The text field compared.")
+@click.option("--threshold", default=0.5, show_default=True, type=float, help="Jaccard similarity that makes a copy.")
+@click.option("--num-perm", default=128, show_default=True, type=click.IntRange(min=16), help="MinHash permutations.")
+@click.option("--shingle", default=5, show_default=True, type=click.IntRange(min=1), help="Tokens per shingle.")
+@click.option("--seed", default=1, show_default=True, type=int, help="MinHash seed.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Compute signatures in this process or as Ray tasks (same result).")
+@click.option("--ray-address", default=None, help="A running Ray cluster [default: start a local Ray].")
+@click.option("--workers", default=None, type=click.IntRange(min=1), help="CPUs for the local Ray [all cores].")
+def dedup_cmd(inputs: tuple[str, ...], output: str, field: str, threshold: float, num_perm: int, shingle: int,
+              seed: int, engine: str, ray_address: str | None, workers: int | None) -> int:
+    """Remove exact and near-duplicate records (MinHash + LSH) across JSONL/Parquet files or shard directories."""
+    from gitocto.dedup.command import dedup_command
+    from gitocto.dedup.corpus import Settings
+
+    settings = Settings(field=field, threshold=threshold, num_perm=num_perm, shingle=shingle, seed=seed)
+    return dedup_command(inputs, output, settings, engine=engine, address=ray_address,
+                         workers=workers or os.cpu_count() or 1)
+
+
+@cli.command("stats")
+@click.argument("inputs", nargs=-1, required=True, metavar="IN...")
+@click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False), help="Write PNG plots here.")
+def stats_cmd(inputs: tuple[str, ...], plot_dir: str | None) -> int:
+    """Languages, licences, message lengths, change sizes and filter drops of extracted records."""
+    from gitocto.stats.command import stats_command
+
+    return stats_command(inputs, plot_dir)
+
 # ---- end dedup, stats ----------------------------------------------------------------------------------
 
 

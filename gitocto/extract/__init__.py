@@ -1,0 +1,1 @@
+"""`git octo extract`: git histories into CommitPack-style (code before, message, code after) records."""

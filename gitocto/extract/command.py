@@ -1,0 +1,154 @@
+"""`git octo extract`: repositories into a JSONL/Parquet file, a shard directory or stdout, resumably."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gitocto.errors import OctoError
+from gitocto.extract.filters import ALL_RULES
+from gitocto.extract.options import ExtractOptions
+from gitocto.extract.output import (
+    PartState,
+    PartWriter,
+    check_output,
+    format_of,
+    join_parts,
+    parts_dir_for,
+    stdout_writer,
+)
+from gitocto.extract.pipeline import DROP_PREFIX, DUPLICATE, process
+from gitocto.extract.walk import COLUMNS, RepoContext, prepare
+
+
+def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, *, shard_format: str = "parquet",
+                    console: Console | None = None) -> int:
+    """Extract every repository in `repos` into `output` (a file, a directory of parts, or "-"); exit code."""
+    console = console or Console(stderr=True)
+    check_output(output)
+    targets = [prepare(Path(r), options) for r in (repos or ["."])]
+    for ctx, _ in targets:
+        if ctx.shallow_boundary:
+            console.print(f"[yellow]{ctx.repos}: shallow clone; history is cut at {len(ctx.shallow_boundary)} "
+                          f"boundary commit(s) ({', '.join(sorted(ctx.shallow_boundary)[:3])}), which are left out")
+    if output == "-":
+        return _to_stdout(targets, options, console)
+    path = Path(output)
+    fmt = format_of(output)
+    if fmt is not None and path.exists() and not parts_dir_for(path).exists():
+        console.print(f"{output} is complete from an earlier run; nothing to do (remove it to extract again)")
+        return 0
+    # Parts of a single Parquet file are rewritten when joined, so they are stored uncompressed meanwhile.
+    writer = PartWriter(parts_dir_for(path) if fmt else path, fmt or shard_format, COLUMNS,
+                        compression="none" if fmt == "parquet" else "zstd")
+    _check_same_run(writer, options, targets)
+    state = writer.load()
+    if state.done:
+        console.print(f"resuming: {len(state.done)} commits already extracted")
+    _run(targets, options, writer, state, console)
+    if fmt is not None:
+        join_parts(writer.parts(), path, fmt, COLUMNS)
+        shutil.rmtree(writer.directory, ignore_errors=True)
+    print_summary(console, state.counts, state.problems, output)
+    return 0
+
+
+def _check_same_run(writer: PartWriter, options: ExtractOptions, targets: list[tuple[RepoContext, list[str]]]) -> None:
+    """Refuse to resume into parts made with other options or repositories (their records would not match)."""
+    settings = {k: v for k, v in dataclasses.asdict(options).items() if k != "workers"}
+    settings["skip_rules"] = sorted(options.skip_rules)
+    settings["repositories"] = [_repo_id(ctx) for ctx, _ in targets]
+    path = writer.state_dir / "run.json"
+    if path.exists():
+        if json.loads(path.read_text(encoding="utf-8")) != settings:
+            raise OctoError(f"{writer.directory} holds parts of a run with other options or repositories; "
+                            "rerun with the same ones, or remove it to start over")
+        return
+    writer.state_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings), encoding="utf-8")
+
+
+def _repo_id(ctx: RepoContext) -> str:
+    return str(ctx.git_dir.resolve())
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]} commits/s"), TextColumn("{task.fields[records]} records"),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def _run(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, writer: PartWriter,
+         state: PartState, console: Console) -> None:
+    with _progress(console) as progress:
+        for ctx, commits in targets:
+            repo = _repo_id(ctx)
+            todo = [c for c in commits if (repo, c) not in state.done]
+            task = progress.add_task(ctx.repos, total=len(todo), records=0, rate=0)
+            written, done, start = 0, 0, time.perf_counter()
+            for batch in process(ctx, todo, options, state.keys):
+                writer.write(state.next_index, batch.records, repo, batch.commits, batch.keys, batch.counts,
+                             batch.problems)
+                state.next_index += 1
+                state.done.update((repo, c) for c in batch.commits)
+                state.counts.update(batch.counts)
+                state.problems.extend(batch.problems)
+                written += len(batch.records)
+                done += len(batch.commits)
+                rate = round(done / max(time.perf_counter() - start, 1e-6))
+                progress.update(task, advance=len(batch.commits), records=written, rate=rate)
+
+
+def _to_stdout(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, console: Console) -> int:
+    write = stdout_writer(sys.stdout)
+    counts: Counter[str] = Counter()
+    problems: list[str] = []
+    seen: set[str] = set()
+    for ctx, commits in targets:
+        for batch in process(ctx, commits, options, seen):
+            write(batch.records)
+            counts.update(batch.counts)
+            problems.extend(batch.problems)
+    print_summary(console, counts, problems, "stdout")
+    return 0
+
+
+def print_summary(console: Console, counts: Counter[str], problems: Sequence[str], where: str) -> None:
+    """The end-of-run summary: records written, what was skipped and why, and the drops of each filter rule."""
+    console.print(f"[bold]{counts['records_written']}[/] records from {counts['commits']} commits written to {where}")
+    skips = {k: v for k, v in counts.items() if k.startswith("skipped_")}
+    if skips:
+        table = Table("skipped", "files/commits", title="Left out")
+        for key, value in sorted(skips.items()):
+            table.add_row(key.removeprefix("skipped_"), str(value))
+        console.print(table)
+    drops = {k.removeprefix(DROP_PREFIX): v for k, v in counts.items() if k.startswith(DROP_PREFIX)}
+    if drops or counts[DUPLICATE]:
+        table = Table("rule", "records removed", title="Filter drops")
+        for name in ALL_RULES:
+            if name in drops:
+                table.add_row(name, str(drops[name]))
+        table.add_row(DUPLICATE, str(counts[DUPLICATE]))
+        console.print(table)
+    for problem in problems[:10]:
+        console.print(f"[red]unreadable commit skipped:[/] {problem}")
+    if len(problems) > 10:
+        console.print(f"[red]... and {len(problems) - 10} more unreadable commits")
+
+
+def parse_skip_rules(names: Sequence[str]) -> frozenset[str]:
+    """`--skip-rule` values (repeatable, or comma-separated) as a set of rule names."""
+    out = {n.strip() for name in names for n in name.split(",") if n.strip()}
+    if not out and names:
+        raise OctoError("--skip-rule needs a rule name")
+    return frozenset(out)

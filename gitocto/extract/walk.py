@@ -1,0 +1,246 @@
+"""Commits into records: one record per changed file, with the file before, the message and the file after.
+
+The bulk path is git's own plumbing (one `git log --raw --numstat -z` and one `git cat-file --batch` per chunk of
+commits); pygit2 opens the repository and reads its licence. Chunks are independent, so `--workers` runs them in
+separate processes and the output order stays that of the commit list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitocto.errors import OctoError
+from gitocto.extract.languages import language_of
+from gitocto.extract.licenses import detect_license
+from gitocto.extract.options import ExtractOptions
+from gitocto.extract.text import decode, is_binary
+from gitocto.git.repository import git, license_text, open_repository
+from gitocto.git.streams import NULL_SHA, BlobReader, LogError, RawChange, RawCommit, log_raw
+
+CHUNK_COMMITS = 500
+DEDUP_FIELD = "_dedup_key"
+_KIND = {"M": "modified", "A": "added", "D": "deleted", "R": "renamed", "T": "modified", "C": "added"}
+GITLINK, SYMLINK = "160000", "120000"
+
+COLUMNS = ("commit", "parent", "old_file", "new_file", "old_contents", "new_contents", "subject", "message", "lang",
+           "license", "repos", "author_date", "committer_date", "change_type", "lines_added", "lines_removed",
+           "files_changed", "old_encoding", "new_encoding", "message_encoding")
+
+
+@dataclass(frozen=True)
+class RepoContext:
+    """What every record of one repository shares, and where its objects are (picklable for workers)."""
+
+    git_dir: Path
+    repos: str
+    license: str | None
+    shallow_boundary: frozenset[str]
+    max_file_size: int
+    include_merges: bool
+
+
+@dataclass
+class ChunkResult:
+    """The records of one chunk of commits, what was skipped and why, and the commits that could not be read."""
+
+    commits: list[str]
+    records: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+
+def prepare(repo_path: Path, options: ExtractOptions) -> tuple[RepoContext, list[str]]:
+    """Open the repository and list the commits to extract, newest first (empty for an empty repository)."""
+    repo, info = open_repository(repo_path)
+    licence = options.license or detect_license(None if info.empty else license_text(repo, options.rev))
+    ctx = RepoContext(git_dir=info.git_dir, repos=info.name, license=licence,
+                      shallow_boundary=frozenset(info.shallow_boundary), max_file_size=options.max_file_size,
+                      include_merges=options.include_merges)
+    if info.empty and not options.rev:
+        return ctx, []
+    return ctx, select_commits(info.git_dir, options)
+
+
+def select_commits(git_dir: Path, options: ExtractOptions) -> list[str]:
+    """The commits `options` select (rev range, dates, count, merges), in `git log` order."""
+    args = ["rev-list"]
+    if not options.include_merges:
+        args.append("--no-merges")
+    if options.since:
+        args.append(f"--since={options.since}")
+    if options.until:
+        args.append(f"--until={options.until}")
+    if options.max_commits is not None:
+        args.append(f"--max-count={options.max_commits}")
+    revs = shlex.split(options.rev) if options.rev else ["HEAD"]
+    if any(r.startswith("-") for r in revs):
+        raise OctoError(f"--rev {options.rev!r}: a revision may not start with '-'")
+    out = git(git_dir, *args, *revs, "--")
+    return out.decode("ascii").split()
+
+
+def chunks(commits: Sequence[str], size: int = CHUNK_COMMITS) -> list[list[str]]:
+    """`commits` cut into consecutive chunks of at most `size`."""
+    return [list(commits[i:i + size]) for i in range(0, len(commits), size)]
+
+
+def _wanted(change: RawChange, counts: Counter[str]) -> bool:
+    """Whether a change becomes a record; submodules, symlinks and mode-only changes are counted and left out."""
+    if GITLINK in (change.old_mode, change.new_mode):
+        counts["skipped_submodule"] += 1
+        return False
+    if SYMLINK in (change.old_mode, change.new_mode):
+        counts["skipped_symlink"] += 1
+        return False
+    if change.old_sha == change.new_sha and change.status in "MT":
+        counts["skipped_mode_only"] += 1
+        return False
+    return True
+
+
+def fetch_log(ctx: RepoContext, commits: list[str]) -> list[RawCommit] | LogError:
+    """The raw changes of `commits`, or the error `git log` stopped with."""
+    try:
+        return list(log_raw(ctx.git_dir, commits, first_parent_diffs=ctx.include_merges))
+    except LogError as exc:
+        return exc
+
+
+def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | LogError | None = None) -> ChunkResult:
+    """Records for `commits` (one chunk); a commit whose objects cannot be read is reported and left out.
+
+    `raw` is the chunk's log when it was already fetched (the sequential path fetches the next while building).
+    """
+    result = ChunkResult(commits=commits)
+    if raw is None:
+        raw = fetch_log(ctx, commits)
+    if isinstance(raw, LogError):
+        exc = raw
+        if len(commits) == 1:
+            result.problems.append(f"{commits[0]}: {exc}")
+            result.counts["skipped_unreadable_commit"] += 1
+            return result
+        # Some object in this chunk is missing: go commit by commit so only the broken ones are lost.
+        for sha in commits:
+            one = extract_chunk(ctx, [sha])
+            result.records += one.records
+            result.counts.update(one.counts)
+            result.problems += one.problems
+        return result
+    with BlobReader(ctx.git_dir) as reader:
+        wanted = [[c for c in commit.changes if _wanted(c, result.counts)] for commit in raw]
+        # In commit order (not sorted): neighbouring versions share delta bases in cat-file's cache.
+        shas = list(dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha)
+                                  if s != NULL_SHA))
+        blobs = dict(zip(shas, reader.read(shas), strict=True))
+    for commit, changes in zip(raw, wanted, strict=True):
+        if commit.sha in ctx.shallow_boundary:
+            # Its parents are not in the clone: git would show every file as added, which is not the change made.
+            result.counts["skipped_shallow_boundary"] += 1
+            continue
+        missing = [s for c in changes for s in (c.old_sha, c.new_sha) if s != NULL_SHA and blobs.get(s) is None]
+        if missing:
+            result.problems.append(f"{commit.sha}: object {missing[0]} is missing or corrupt")
+            result.counts["skipped_unreadable_commit"] += 1
+            continue
+        result.records += _commit_records(ctx, commit, changes, blobs, result.counts)
+    result.counts["commits"] += len(commits)
+    return result
+
+
+def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange],
+                    blobs: dict[str, bytes | None], counts: Counter[str]) -> list[dict[str, Any]]:
+    message, message_encoding = decode(commit.message)
+    subject = message.split("\n", 1)[0].strip()
+    message_hash = hashlib.blake2b(commit.message, digest_size=16).hexdigest()
+    records = []
+    for change in changes:
+        old = (blobs.get(change.old_sha) or b"") if change.old_sha != NULL_SHA else b""
+        new = (blobs.get(change.new_sha) or b"") if change.new_sha != NULL_SHA else b""
+        if len(old) > ctx.max_file_size or len(new) > ctx.max_file_size:
+            counts["skipped_oversize"] += 1
+            continue
+        if is_binary(old) or is_binary(new):
+            counts["skipped_binary"] += 1
+            continue
+        old_file, _ = decode(change.old_path)
+        new_file, _ = decode(change.new_path)
+        old_text, old_encoding = decode(old)
+        new_text, new_encoding = decode(new)
+        kind = _KIND.get(change.status, "modified")
+        records.append({
+            "commit": commit.sha,
+            "parent": commit.parents[0] if commit.parents else None,
+            "old_file": old_file if change.status != "A" else new_file,
+            "new_file": new_file,
+            "old_contents": old_text,
+            "new_contents": new_text,
+            "subject": subject,
+            "message": message,
+            "lang": language_of(new_file),
+            "license": ctx.license,
+            "repos": ctx.repos,
+            "author_date": commit.author_date,
+            "committer_date": commit.committer_date,
+            "change_type": kind,
+            "lines_added": change.added,
+            "lines_removed": change.removed,
+            "files_changed": len(commit.changes),
+            "old_encoding": old_encoding,
+            "new_encoding": new_encoding,
+            "message_encoding": message_encoding,
+            # Blob ids name the contents exactly, so the dedup key needs no hashing of the contents themselves.
+            DEDUP_FIELD: f"{change.old_sha}{change.new_sha}{message_hash}",
+        })
+    return records
+
+
+def iter_chunk_results(ctx: RepoContext, commit_chunks: Sequence[list[str]], workers: int = 1) -> Iterator[ChunkResult]:
+    """Extract each chunk, in order; with `workers` > 1 the chunks run in a process pool."""
+    if workers <= 1 or len(commit_chunks) <= 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # git computes the next chunk's diffs in its own process while this one reads blobs and builds records.
+        with ThreadPoolExecutor(max_workers=1) as prefetch:
+            ahead = prefetch.submit(fetch_log, ctx, commit_chunks[0]) if commit_chunks else None
+            for i, chunk in enumerate(commit_chunks):
+                assert ahead is not None
+                raw = ahead.result()
+                ahead = prefetch.submit(fetch_log, ctx, commit_chunks[i + 1]) if i + 1 < len(commit_chunks) else None
+                yield extract_chunk(ctx, chunk, raw)
+        return
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    # A bounded window of chunks in flight: finished chunks wait in memory only until their turn to be written.
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[ChunkResult]] = deque()
+        for chunk in commit_chunks:
+            pending.append(pool.submit(extract_chunk, ctx, chunk))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def iter_records(repo_path: Path, options: ExtractOptions, counts: Counter[str] | None = None,
+                 problems: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every record of the repository at `repo_path` that `options` select, unfiltered and not deduplicated.
+
+    Skips and unreadable commits are added to `counts` and `problems` when given.
+    """
+    ctx, commits = prepare(repo_path, options)
+    for result in iter_chunk_results(ctx, chunks(commits), options.workers):
+        if counts is not None:
+            counts.update(result.counts)
+        if problems is not None:
+            problems.extend(result.problems)
+        for record in result.records:
+            record.pop(DEDUP_FIELD, None)
+            yield record

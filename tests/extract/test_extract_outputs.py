@@ -1,0 +1,93 @@
+"""Every output format loads with `datasets`; stdout is JSONL; an interrupted run resumes without loss or copies."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import octo, read_output
+
+from gitocto.extract import walk
+from gitocto.extract.command import extract_command
+from gitocto.extract.options import ExtractOptions
+
+datasets = pytest.importorskip("datasets")
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.jsonl.gz", "out.parquet"])
+def test_single_file_outputs_load_in_datasets(history: Any, tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    builder = "parquet" if name.endswith(".parquet") else "json"
+    ds = datasets.load_dataset(builder, data_files=str(out), cache_dir=str(tmp_path / "hf"))["train"]
+    assert ds.num_rows == 7 and ds[0]["subject"] == "Remove the README"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no parts or temp files left
+
+
+@pytest.mark.parametrize(("fmt", "builder"), [("parquet", "parquet"), ("jsonl", "json"), ("jsonl.gz", "json")])
+def test_shard_directories_load_in_datasets(history: Any, tmp_path: Path, monkeypatch: Any, fmt: str,
+                                            builder: str) -> None:
+    monkeypatch.setattr(walk, "CHUNK_COMMITS", 2)
+    out = tmp_path / "shards"
+    assert extract_command([str(history.path)], str(out), ExtractOptions(), shard_format=fmt) == 0
+    assert len(list(out.glob(f"part-*.{fmt}"))) == 3
+    ds = datasets.load_dataset(builder, data_files=str(out / f"*.{fmt}"), cache_dir=str(tmp_path / "hf"))["train"]
+    assert ds.num_rows == 7
+
+
+def test_dash_writes_jsonl_to_stdout(history: Any) -> None:
+    proc = octo("extract", str(history.path), "-o", "-", "--max-commits", "2")
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["subject"] for r in records] == ["Remove the README", "Add a README"]
+
+
+def test_default_repository_is_the_current_directory(history: Any, tmp_path: Path) -> None:
+    proc = octo("extract", "-o", str(tmp_path / "out.jsonl"), cwd=history.path / "src")
+    assert proc.returncode == 0, proc.stderr
+    assert len(read_output(tmp_path / "out.jsonl")) == 7
+
+
+class Crash(Exception):
+    """Stands in for a kill in the middle of a run."""
+
+
+@pytest.mark.parametrize("target", ["out.jsonl", "shards"])
+def test_interrupted_run_resumes_without_loss_or_duplicates(history: Any, tmp_path: Path, monkeypatch: Any,
+                                                            target: str) -> None:
+    monkeypatch.setattr(walk, "CHUNK_COMMITS", 2)
+    clean = tmp_path / "clean" / target
+    assert extract_command([str(history.path)], str(clean), ExtractOptions()) == 0
+
+    out = tmp_path / "crashed" / target
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def crash_on_the_third_rename(src: Any, dst: Any) -> None:
+        # Renames go part, state, part, ...: the third is the second part, so one part is done when it dies.
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise Crash
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_the_third_rename)
+    with pytest.raises(Crash):
+        extract_command([str(history.path)], str(out), ExtractOptions())
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert not out.is_file()  # a single-file output appears only when complete
+    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    assert read_output(out) == read_output(clean)
+    # Running it again changes nothing.
+    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    assert read_output(out) == read_output(clean)
+
+
+def test_resuming_with_other_options_is_refused(history: Any, tmp_path: Path) -> None:
+    out = tmp_path / "shards"
+    assert extract_command([str(history.path)], str(out), ExtractOptions(max_commits=2)) == 0
+    proc = octo("extract", str(history.path), "-o", str(out), "--filter", "commitpack")
+    assert proc.returncode == 1 and "other options" in proc.stderr
+    assert extract_command([str(history.path)], str(out), ExtractOptions(max_commits=2, workers=2)) == 0
