@@ -1,0 +1,94 @@
+"""The generation driver: prompts for every problem, completions through a backend, saved as they arrive."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitocto.backends.base import Backend, SamplingParams
+from gitocto.bench.data import Problem
+from gitocto.bench.postprocess import describe_text, stop_sequences
+from gitocto.bench.prompts import DESCRIBE, build_prompt, chat_messages
+from gitocto.bench.store import JsonlStore
+from gitocto.errors import OctoError
+
+GENERATION_KEY = ("task", "lang", "task_id")
+# Problems sent to the backend per call: large enough to batch, small enough that an interruption loses little.
+CHUNK = 16
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """How to sample and which prompt format to use."""
+
+    prompt_format: str
+    n_samples: int
+    temperature: float
+    top_p: float
+    max_new_tokens: int
+    seed: int | None = 0
+
+
+def generation_stages(tasks: Sequence[str]) -> list[str]:
+    """Tasks in generation order: explain's describe stage comes right before explain itself."""
+    stages: list[str] = []
+    for task in tasks:
+        if task == "explain":
+            stages.append(DESCRIBE)
+        stages.append(task)
+    return stages
+
+
+def _sample(backend: Backend, config: GenerationConfig, lang: str, prompts: list[Any], n: int) -> list[list[str]]:
+    params = SamplingParams(n=n, temperature=config.temperature, top_p=config.top_p,
+                            max_new_tokens=config.max_new_tokens, stop=stop_sequences(lang), seed=config.seed)
+    if config.prompt_format == "chat":
+        msgs = [chat_messages(p, lang) for p in prompts]
+        return backend.chat(msgs, params)
+    return backend.complete([p.text for p in prompts], params)
+
+
+def generate(
+    backend: Backend, problems: dict[str, list[Problem]], tasks: Sequence[str], config: GenerationConfig,
+    store: JsonlStore, progress: Any = None,
+) -> None:
+    """Sample `n_samples` completions per problem for each task and language, skipping what `store` already has."""
+    for stage in generation_stages(tasks):
+        for lang, probs in problems.items():
+            todo = [p for p in probs if not _done(store, stage, p, config.n_samples)]
+            bar = progress.add_task(f"{stage} {lang}", total=len(todo)) if progress is not None else None
+            for start in range(0, len(todo), CHUNK):
+                chunk = todo[start : start + CHUNK]
+                store.add(_generate_chunk(backend, stage, lang, chunk, config, store))
+                if progress is not None:
+                    progress.advance(bar, len(chunk))
+
+
+def _done(store: JsonlStore, stage: str, problem: Problem, n: int) -> bool:
+    record = store.get(stage, problem.lang, problem.task_id)
+    return record is not None and len(record["completions"]) >= n
+
+
+def _generate_chunk(backend: Backend, stage: str, lang: str, chunk: list[Problem], config: GenerationConfig,
+                    store: JsonlStore) -> list[dict[str, Any]]:
+    n = config.n_samples
+    if stage == "explain":
+        # One program per description: the i-th sample is synthesized from the i-th description.
+        prompts = []
+        for problem in chunk:
+            described = store.get(DESCRIBE, lang, problem.task_id)
+            if described is None:
+                raise OctoError(f"no description of {problem.task_id} to synthesize from")
+            texts = [describe_text(problem, c) for c in described["completions"][:n]]
+            prompts += [build_prompt(problem, stage, config.prompt_format, t) for t in texts]
+        flat = [c[0] for c in _sample(backend, config, lang, prompts, 1)]
+        outputs = [flat[i * n : (i + 1) * n] for i in range(len(chunk))]
+    else:
+        prompts = [build_prompt(problem, stage, config.prompt_format) for problem in chunk]
+        outputs = _sample(backend, config, lang, prompts, n)
+    return [
+        {"task": stage, "lang": lang, "task_id": problem.task_id, "format": config.prompt_format,
+         "completions": list(completions)}
+        for problem, completions in zip(chunk, outputs, strict=True)
+    ]

@@ -1,0 +1,100 @@
+"""Stop sequences and truncation per language, turning a raw completion into the code (or description) scored."""
+
+from __future__ import annotations
+
+import re
+
+from gitocto.bench.data import Problem
+from gitocto.bench.prompts import DESCRIBE, Prompt
+
+# From the paper's harness (after CodeGeeX and MultiPL-E); the brace languages rely on brace balancing instead.
+STOP_SEQUENCES: dict[str, tuple[str, ...]] = {
+    "python": ("\nclass", "\ndef", "\n#", "\n@", "\nprint", "\nif", "\nassert"),
+    "go": ("\n//", "\nfunc main(", "struct", "\nfunc"),
+    "cpp": (), "js": (), "java": (), "rust": (),
+}
+END_OF_TEXT = "<|endoftext|>"
+
+
+def stop_sequences(lang: str) -> tuple[str, ...]:
+    """The stop sequences generation uses for `lang` (its own plus the end-of-text marker)."""
+    return (*STOP_SEQUENCES[lang], END_OF_TEXT)
+
+
+def cut_at_stops(text: str, stops: tuple[str, ...]) -> str:
+    """Cut at the first occurrence of any stop sequence."""
+    for stop in stops:
+        i = text.find(stop)
+        if i != -1:
+            text = text[:i]
+    return text
+
+
+def truncate_code(lang: str, code: str) -> str:
+    """Cut a function body where the function ends: Python at the first unindented line, braces where they balance."""
+    code = cut_at_stops(code, stop_sequences(lang))
+    if lang == "python":
+        lines = code.split("\n")
+        for i, line in enumerate(lines):
+            if line.strip() and line[0] not in " \t":
+                return "\n".join(lines[:i])
+        return code
+    # The prompt leaves the function (and for Java the class too) open.
+    depth = 2 if lang == "java" else 1
+    for i, ch in enumerate(code):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        if depth == 0:
+            return code[: i + 1]
+    if lang == "java":
+        main = code.find("public static void main")
+        if main != -1:
+            code = code[:main] + "}"
+        if "}" in code:
+            code = code[: code.rfind("}")] + "}"
+        if code.count("{") - 1 == code.count("}"):
+            code += "\n}"
+    elif "}" in code:
+        code = code[: code.rfind("}")] + "}"
+    return code
+
+
+def completion_to_code(problem: Problem, prompt: Prompt, completion: str) -> str:
+    """The function's code from a completion that continues `prompt` (the answer start is the prompt's end)."""
+    return prompt.base.rstrip() + truncate_code(problem.lang, completion.rstrip())
+
+
+_FENCE = re.compile(r"```[\w+#-]*\n(.*?)(?:```|$)", re.DOTALL)
+
+
+def reply_to_code(problem: Problem, prompt: Prompt, reply: str) -> str:
+    """The function's code from a chat reply: its first fenced block, restated in full or continuing the start."""
+    match = _FENCE.search(reply)
+    block = match.group(1) if match else reply
+    base = prompt.base.strip()
+    if base and block.lstrip().startswith(base):
+        return completion_to_code(problem, prompt, block.lstrip()[len(base):])
+    if problem.entry_point in block:
+        return block.rstrip()
+    return completion_to_code(problem, prompt, block)
+
+
+def describe_text(problem: Problem, completion: str) -> str:
+    """A description cut to the docstring's length, without lines copied from the solution (the paper's rule)."""
+    text = cut_at_stops(completion.strip()[: len(problem.docstring)], stop_sequences(problem.lang)).rstrip()
+    for line in problem.canonical_solution.split("\n"):
+        line = line.strip()
+        if len(line) > 20 and line in text:
+            text = text.replace(line, "")
+    return text
+
+
+def to_code_or_text(problem: Problem, task: str, prompt: Prompt, completion: str, chat: bool) -> str:
+    """Post-process one completion of `task`: a description for explain's describe stage, otherwise code."""
+    if task == DESCRIBE:
+        return describe_text(problem, completion)
+    if chat:
+        return reply_to_code(problem, prompt, completion)
+    return completion_to_code(problem, prompt, completion)

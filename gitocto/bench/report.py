@@ -1,0 +1,102 @@
+"""Results: the JSON file, a readable table beside the paper's reference rows, and an optional bar chart."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from gitocto.bench.data import LANGUAGES
+from gitocto.errors import OctoError
+
+REFERENCE_MODELS = ("OctoCoder-15.5B", "GPT-4")
+
+
+def published() -> dict[str, Any]:
+    """The paper's pass@1 (%) per model, task and language (python, js, java, go, cpp, rust)."""
+    text = resources.files("gitocto.bench").joinpath("published.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def reference_rows(task: str) -> list[tuple[str, dict[str, float]]]:
+    """(model, {lang: pass@1 %}) for the reference models that report `task`."""
+    data = published()
+    rows = []
+    for model in REFERENCE_MODELS:
+        values = data["models"].get(model, {}).get(task)
+        if values:
+            rows.append((model, dict(zip(data["languages"], values, strict=True))))
+    return rows
+
+
+def write_results(path: Path, payload: dict[str, Any]) -> None:
+    """Write the results JSON (atomically, so a crash never leaves half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
+def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str) -> Table:
+    """pass@1 (%) by task × language, this run first, then the paper's reference rows."""
+    langs = [lang for lang in LANGUAGES if any(lang in by_lang for by_lang in results.values())]
+    table = Table(title="HumanEvalPack pass@1 (%)")
+    table.add_column("task")
+    table.add_column("model")
+    for lang in langs:
+        table.add_column(lang, justify="right")
+    for task, by_lang in results.items():
+        table.add_row(task, label, *(_pct(by_lang.get(lang, {}).get("pass@1")) for lang in langs))
+        for model, values in reference_rows(task):
+            table.add_row("", f"{model} (paper)", *(f"{values[lang]:.1f}" if lang in values else "–" for lang in langs),
+                          style="dim")
+    return table
+
+
+def print_results(results: dict[str, dict[str, dict[str, Any]]], label: str, console: Console) -> None:
+    """Print the table and the other k where there are enough samples."""
+    console.print(results_table(results, label))
+    for task, by_lang in results.items():
+        for lang, cell in by_lang.items():
+            more = ", ".join(f"{k} {100 * v:.1f}" for k, v in cell.items() if k.startswith("pass@") and k != "pass@1")
+            if more:
+                console.print(f"{task} {lang}: {more}")
+
+
+def plot_results(results: dict[str, dict[str, dict[str, Any]]], label: str, path: Path) -> None:
+    """A PNG bar chart: one panel per task, pass@1 per language for this run and the reference models."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise OctoError("--plot needs matplotlib (pip install 'gitocto[bench]')") from None
+    tasks = list(results)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
+    for ax, task in zip(axes[0], tasks, strict=True):
+        series = [(label, {lang: 100 * c.get("pass@1", 0.0) for lang, c in results[task].items()})]
+        series += reference_rows(task)
+        langs = [lang for lang in LANGUAGES if lang in results[task]]
+        width = 0.8 / len(series)
+        for i, (name, values) in enumerate(series):
+            xs = [j + i * width for j in range(len(langs))]
+            ax.bar(xs, [values.get(lang, 0.0) for lang in langs], width, label=name)
+        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(langs))], langs)
+        ax.set_title(task)
+        ax.set_ylabel("pass@1 (%)")
+        ax.set_ylim(0, 100)
+    axes[0][0].legend(fontsize="small")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,94 @@
+"""Score saved generations: post-process, build each test program, execute (reusing saved results), pass@k."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from gitocto.bench.data import Problem
+from gitocto.bench.passk import mean_pass_at_k
+from gitocto.bench.postprocess import describe_text, to_code_or_text
+from gitocto.bench.programs import build_program
+from gitocto.bench.prompts import DESCRIBE, build_prompt
+from gitocto.bench.store import JsonlStore
+from gitocto.execution import ExecResult, run_programs
+
+EXECUTION_KEY = ("task", "lang", "task_id", "sample", "program_sha")
+
+
+def _program_sha(program: str) -> str:
+    return hashlib.sha256(program.encode("utf-8")).hexdigest()[:16]
+
+
+def sample_codes(problem: Problem, task: str, record: dict[str, Any], generations: JsonlStore) -> list[str]:
+    """The code each saved completion of `task` amounts to, after the paper's post-processing."""
+    fmt = record.get("format", "octocoder")
+    chat = fmt == "chat"
+    if task == "explain":
+        described = generations.get(DESCRIBE, problem.lang, problem.task_id)
+        texts = [describe_text(problem, c) for c in (described or {}).get("completions", [])]
+        texts = (texts + [""] * len(record["completions"]))[: len(record["completions"])]
+        return [
+            to_code_or_text(problem, task, build_prompt(problem, task, fmt, text), completion, chat)
+            for text, completion in zip(texts, record["completions"], strict=True)
+        ]
+    prompt = build_prompt(problem, task, "octocoder" if chat else fmt)
+    return [to_code_or_text(problem, task, prompt, c, chat) for c in record["completions"]]
+
+
+def score(
+    problems: dict[str, list[Problem]], tasks: Sequence[str], generations: JsonlStore, executions: JsonlStore,
+    workers: int | None, progress: Any = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per task and language: pass@k, problem and sample counts, and how the samples ended (status counts)."""
+    # (task, lang, task_id, sample index, program) for each sample that has no saved result yet
+    keys: list[tuple[str, str, str, int, str]] = []
+    jobs: list[tuple[str, str]] = []
+    per_problem: dict[tuple[str, str, str], list[tuple[str, str, int, str]]] = {}
+    for task in tasks:
+        for lang, probs in problems.items():
+            for problem in probs:
+                record = generations.get(task, lang, problem.task_id)
+                if record is None:
+                    continue
+                entries = per_problem.setdefault((task, lang, problem.task_id), [])
+                for i, code in enumerate(sample_codes(problem, task, record, generations)):
+                    program = build_program(problem, code)
+                    sha = _program_sha(program)
+                    entries.append((task, problem.task_id, i, sha))
+                    if executions.get(task, lang, problem.task_id, i, sha) is None:
+                        keys.append((task, lang, problem.task_id, i, sha))
+                        jobs.append((lang, program))
+
+    bar = progress.add_task("executing", total=len(jobs)) if progress is not None and jobs else None
+
+    def save(index: int, result: ExecResult) -> None:
+        task, lang, task_id, sample, sha = keys[index]
+        executions.add([{
+            "task": task, "lang": lang, "task_id": task_id, "sample": sample, "program_sha": sha,
+            "passed": result.passed, "status": result.status, "detail": result.detail,
+            "elapsed": round(result.elapsed, 3),
+        }])
+        if bar is not None:
+            progress.advance(bar)
+
+    run_programs(jobs, workers, on_result=save)
+
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    for (task, lang, task_id), entries in per_problem.items():
+        cell = results.setdefault(task, {}).setdefault(lang, {"counts": [], "statuses": {}})
+        correct = 0
+        for _, _, i, sha in entries:
+            saved = executions.get(task, lang, task_id, i, sha)
+            assert saved is not None
+            correct += int(saved["passed"])
+            cell["statuses"][saved["status"]] = cell["statuses"].get(saved["status"], 0) + 1
+        cell["counts"].append((len(entries), correct))
+    for by_lang in results.values():
+        for cell in by_lang.values():
+            counts = cell.pop("counts")
+            cell.update(mean_pass_at_k(counts))
+            cell["problems"] = len(counts)
+            cell["samples"] = sum(n for n, _ in counts)
+    return results

@@ -1,0 +1,108 @@
+"""Run one untrusted command: own process group, resource limits, scrubbed environment, wall-clock kill of the group."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_JAIL = str(Path(__file__).with_name("jail.py"))
+_GIB = 1 << 30
+_OUTPUT_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-command limits: CPU seconds, writable data memory (RLIMIT_DATA), file size, extra processes."""
+
+    cpu: float = 10.0
+    data: int = 2 * _GIB
+    fsize: int = 64 << 20
+    nproc: int = 64
+    drop_root: bool = True
+    writable: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a sandboxed command did: exit code (negative: killed by that signal), output tails, time."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+    elapsed: float
+
+
+def scrubbed_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A minimal environment: a fixed PATH, HOME and TMPDIR inside the program's own directory, plus `extra`."""
+    path = os.pathsep.join(
+        p for p in [os.path.dirname(sys.executable), *os.environ.get("PATH", "").split(os.pathsep),
+                    "/usr/local/bin", "/usr/bin", "/bin"] if p
+    )
+    env = {"PATH": path, "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    env.update(extra or {})
+    return env
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_sandboxed(
+    argv: Sequence[str],
+    cwd: Path,
+    limits: Limits,
+    timeout: float,
+    env: Mapping[str, str],
+) -> Completed:
+    """Run `argv` in `cwd` under `limits`; kill its whole process group after `timeout` wall-clock seconds."""
+    spec = {
+        "cpu": max(1, int(limits.cpu + 0.999)),
+        "data": limits.data,
+        "fsize": limits.fsize,
+        "nproc": limits.nproc,
+        "drop_root": limits.drop_root,
+        "writable": [str(cwd), "/dev/null", *limits.writable],
+    }
+    cmd = [sys.executable, "-I", "-S", _JAIL, json.dumps(spec), "--", *argv]
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc)
+        try:
+            out, err = proc.communicate(timeout=2)
+        except subprocess.TimeoutExpired:
+            # A descendant left the group (setsid) and still holds the pipes: stop listening to it.
+            proc.kill()
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
+            out, err = b"", b""
+    finally:
+        # Children that outlived the main process (daemons, a fork bomb's tail) go with the group.
+        _kill_group(proc)
+    return Completed(
+        returncode=proc.returncode,
+        stdout=out[-_OUTPUT_LIMIT:].decode("utf-8", "replace"),
+        stderr=err[-_OUTPUT_LIMIT:].decode("utf-8", "replace"),
+        timed_out=timed_out,
+        elapsed=time.monotonic() - start,
+    )
