@@ -1,0 +1,1 @@
+"""Syntax checks of staged files and model repairs in the OctoCoder "Fix bugs in ..." form."""

@@ -1,0 +1,1 @@
+"""Commit-message suggestions: NNGen retrieval over the repository's own history, or a model backend."""

@@ -1,0 +1,115 @@
+"""Real `git commit` runs through the pre-commit framework, with gitocto's hooks installed from this checkout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from commit_helpers import HISTORY, SIMILAR_TO_RETRY, git_run, octo_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOT_PATHS = ["pyproject.toml", "README.md", "gitocto", "hooks", ".pre-commit-hooks.yaml"]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A git repository holding the current checkout's files (committed or not), and its commit."""
+    source = tmp_path_factory.mktemp("gitocto-source")
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z", "--", *SNAPSHOT_PATHS],
+                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src, dst = ROOT / rel, source / rel
+        if not src.exists() and not src.is_symlink():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_symlink():
+            dst.symlink_to(os.readlink(src))
+        else:
+            shutil.copy2(src, dst)
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "snap", "GIT_AUTHOR_EMAIL": "s@example.com",
+           "GIT_COMMITTER_NAME": "snap", "GIT_COMMITTER_EMAIL": "s@example.com"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=source, env=env, check=True, capture_output=True)
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    return source, rev
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit cache for the module, so the hook environment is built once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def framework_repo(history_repo: Any, hook_source: tuple[Path, str], pre_commit_home: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """`history_repo` with gitocto's hooks installed through `pre-commit install`."""
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
+    # Offline: the hook environment sees the already-installed dependencies and builds gitocto without an index.
+    monkeypatch.setenv("VIRTUALENV_SYSTEM_SITE_PACKAGES", "1")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_NO_BUILD_ISOLATION", "0")
+    source, rev = hook_source
+    (history_repo.path / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {source}\n  rev: {rev}\n  hooks:\n  - id: octo-commit-msg\n  - id: octo-fix\n"
+    )
+    history_repo.commit("Add pre-commit config")
+    proc = subprocess.run(
+        ["pre-commit", "install", "--install-hooks", "--hook-type", "prepare-commit-msg", "--hook-type",
+         "pre-commit"], cwd=history_repo.path, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    yield history_repo
+
+
+def last_message(repo: Any) -> str:
+    return str(repo.git("log", "-1", "--format=%B")).strip()
+
+
+def test_octo_commit_msg_fills_an_empty_message(framework_repo: Any) -> None:
+    framework_repo.write(SIMILAR_TO_RETRY)
+    framework_repo.git("add", "net.py")
+    proc = git_run(framework_repo, "commit", "-q")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert last_message(framework_repo) == HISTORY[1][0]
+
+
+def test_octo_commit_msg_leaves_given_messages_alone(framework_repo: Any) -> None:
+    framework_repo.write(SIMILAR_TO_RETRY)
+    framework_repo.git("add", "net.py")
+    proc = git_run(framework_repo, "commit", "-q", "-m", "My own words")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert last_message(framework_repo) == "My own words"
+    proc = git_run(framework_repo, "commit", "-q", "--amend", "--allow-empty")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert last_message(framework_repo) == "My own words"
+
+
+def test_octo_commit_msg_survives_a_refusing_endpoint(framework_repo: Any, refusing_endpoint: str,
+                                                      editor: tuple[str, Path]) -> None:
+    for key, value in (("octo.backend", "openai"), ("octo.endpoint", refusing_endpoint), ("octo.model", "m"),
+                       ("octo.timeout", "1")):
+        framework_repo.git("config", key, value)
+    framework_repo.write(SIMILAR_TO_RETRY)
+    framework_repo.git("add", "net.py")
+    proc = git_run(framework_repo, "commit", "-q", env={"GIT_EDITOR": editor[0]})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert last_message(framework_repo) == "typed by the user"
+    assert len(octo_lines(proc.stdout + proc.stderr)) <= 1
+
+
+def test_octo_fix_stops_a_syntax_error(framework_repo: Any) -> None:
+    framework_repo.write({"broken.py": "def f(:\n    return 1\n"})
+    framework_repo.git("add", "broken.py")
+    proc = git_run(framework_repo, "commit", "-q", "-m", "Add broken code")
+    assert proc.returncode != 0
+    assert "broken.py:1:" in proc.stdout + proc.stderr
