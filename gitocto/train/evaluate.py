@@ -1,0 +1,34 @@
+"""The optional HumanEvalPack run at the end of training, through `git octo bench` when it is installed."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from gitocto.errors import OctoError
+
+
+def check_bench_available() -> None:
+    """Fail before training, not after it, when `git octo bench` is not part of this install."""
+    from gitocto.cli import cli
+
+    if "bench" not in getattr(cli, "commands", {}):
+        raise OctoError("--bench needs the `git octo bench` command, which this install does not have")
+
+
+def bench_after_training(model_dir: Path, args: str) -> int:
+    """Run `git octo bench --model MODEL_DIR ARGS` on the saved model; its exit code becomes the run's.
+
+    The hf backend runs it unless ARGS name a --backend; results go beside the model
+    (MODEL_DIR/humanevalpack-results.json) unless ARGS name an --output.
+    """
+    extra = shlex.split(args)
+    if not any(a == "--backend" or a.startswith("--backend=") for a in extra):
+        extra += ["--backend", "hf"]
+    if not any(a in ("-o", "--output") or a.startswith("--output=") for a in extra):
+        extra += ["--output", str(model_dir / "humanevalpack-results.json")]
+    command = [sys.executable, "-m", "gitocto", "bench", "--model", str(model_dir), *extra]
+    print(f"git octo train: git octo {shlex.join(command[3:])}", file=sys.stderr, flush=True)
+    return subprocess.run(command, check=False).returncode
