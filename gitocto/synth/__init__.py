@@ -1,0 +1,1 @@
+"""Synthetic instruction data: OSS-Instruct (Magicoder) and WaveCoder, execution-filtered and decontaminated."""

@@ -1,0 +1,125 @@
+"""OSS-Instruct (Magicoder): a teacher turns random code snippets into self-contained problems with solutions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from gitocto.backends import Backend
+from gitocto.errors import OctoError
+from gitocto.synth.finish import NEAR_THRESHOLD, Summary, finish
+from gitocto.synth.parse import code_block, parse_sections
+from gitocto.synth.pipeline import Entry, filter_by_execution, run_chunks
+from gitocto.synth.prompts import PROMPT_VERSION, oss_instruct_prompt
+from gitocto.synth.seeds import Seed, sample_seed
+from gitocto.synth.sources import load_sources
+from gitocto.synth.state import RunState
+from gitocto.synth.teacher import Teacher, TeacherSpec
+
+METHOD = "oss-instruct"
+SECTIONS = ("Problem Description", "Solution")
+
+
+@dataclass(frozen=True)
+class SynthOptions:
+    """What every synth method shares: input, output, teacher, seed, filters."""
+
+    source: Path
+    output: Path
+    teacher: TeacherSpec = field(default_factory=TeacherSpec)
+    n: int = 100
+    seed: int = 0
+    langs: tuple[str, ...] = ("python",)
+    rev: str = "HEAD"
+    tests: bool = True
+    execute: bool = True
+    decontaminate: bool = True
+    data_dir: Path | None = None
+    near_threshold: float = NEAR_THRESHOLD
+    workers: int | None = None
+
+    def check(self) -> None:
+        """Fail early, before any teacher request, on settings that could only fail at the end."""
+        from gitocto.scale.files import record_format
+
+        if self.n < 1:
+            raise OctoError(f"-n must be at least 1, not {self.n}")
+        if record_format(self.output) is None:
+            raise OctoError(f"{self.output}: output must end in .jsonl, .jsonl.gz or .parquet")
+        if not 0 < self.near_threshold <= 1:
+            raise OctoError(f"--near-threshold must be in (0, 1], not {self.near_threshold}")
+
+    def settings(self, method: str, **extra: Any) -> dict[str, Any]:
+        """The settings a resumed run must share with the first one (the state file's header)."""
+        teacher = {k: v for k, v in asdict(self.teacher).items() if k in ("kind", "model", "temperature",
+                                                                          "max_new_tokens")}
+        return {"method": method, "source": str(self.source), "rev": self.rev, "seed": self.seed,
+                "langs": list(self.langs), "tests": self.tests, "prompt_version": PROMPT_VERSION,
+                "teacher": teacher, **extra}
+
+
+def parse_response(text: str, finish_reason: str | None = None) -> tuple[dict[str, str] | None, str | None]:
+    """(problem, solution, tests) of an OSS-Instruct reply, or None and why it is dropped."""
+    parsed = parse_sections(text, SECTIONS, ("Tests",), finish_reason)
+    if not parsed.ok:
+        return None, parsed.error
+    tests = parsed.sections.get("Tests", "")
+    return {"problem": parsed.sections["Problem Description"], "solution": parsed.sections["Solution"],
+            "tests": code_block(tests) if tests else ""}, None
+
+
+def make_entry(seed: Seed, reply: str, teacher_label: str) -> Entry:
+    """The state entry for one seed and the teacher's reply: a kept record, or a drop with its reason."""
+    parts, error = parse_response(reply)
+    key = str(seed.index)
+    if parts is None:
+        return {"key": key, "status": "dropped", "reason": f"malformed reply: {error}"}
+    record = {
+        "instruction": parts["problem"], "response": parts["solution"], "tests": parts["tests"],
+        "lang": seed.lang, "seed": seed.text, "seed_origin": seed.origin, "seed_index": seed.index,
+        "method": METHOD, "teacher": teacher_label, "prompt_version": PROMPT_VERSION,
+    }
+    return {"key": key, "status": "kept", "record": record, "solution_code": code_block(parts["solution"])}
+
+
+def oss_instruct(opts: SynthOptions, backend: Backend | None = None, console: Console | None = None) -> Summary:
+    """Run (or resume) OSS-Instruct over seeds 0..n-1 and write the filtered output; return the summary."""
+    opts.check()
+    files = load_sources(opts.source, opts.langs, opts.rev)
+    teacher = Teacher(opts.teacher, backend)
+    state = RunState(opts.output, opts.settings(METHOD))
+
+    def work(keys: list[str]) -> list[Entry]:
+        seeds = [sample_seed(files, int(k), opts.seed) for k in keys]
+        replies = teacher.ask([oss_instruct_prompt(s.text, s.lang, opts.tests) for s in seeds])
+        entries = [make_entry(s, r, teacher.label) for s, r in zip(seeds, replies, strict=True)]
+        filter_by_execution(entries, opts.execute, opts.workers)
+        return entries
+
+    try:
+        run_chunks([str(i) for i in range(opts.n)], state, teacher, max(1, 2 * opts.teacher.concurrency), work,
+                   "oss-instruct", console)
+    finally:
+        state.close()
+    summary = finish(state, opts.output, opts.data_dir, opts.decontaminate, opts.near_threshold)
+    summary.requests = teacher.requests
+    summary.prompt_tokens, summary.completion_tokens = teacher.tokens()
+    return summary
+
+
+def print_summary(summary: Summary, output: Path, console: Console | None = None) -> None:
+    """The run report on stderr."""
+    console = console or Console(stderr=True, soft_wrap=True)
+    for line in summary.lines():
+        console.print(line, markup=False, highlight=False)
+    console.print(f"wrote {output}", markup=False, highlight=False)
+
+
+def oss_instruct_command(opts: SynthOptions) -> int:
+    """`git octo synth oss-instruct`: run, report, exit 0."""
+    summary = oss_instruct(opts)
+    print_summary(summary, opts.output)
+    return 0

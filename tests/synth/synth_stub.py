@@ -1,0 +1,129 @@
+"""A test double for the teacher: a local OpenAI-compatible server that answers with canned, well-formed replies.
+
+The replies depend only on the prompt, so runs are reproducible. Of the OSS-Instruct seeds, those whose snippet
+hashes to 0 mod 5 get a reply without a [Solution] (malformed), 1 mod 5 a solution that fails its own tests;
+the rest pass. The WaveCoder discriminator says no to every third example.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def _digest(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def oss_reply(prompt: str) -> str:
+    """The canned OSS-Instruct reply for a prompt."""
+    snippet = prompt.split("```", 2)[1] if "```" in prompt else prompt
+    h = _digest(snippet)
+    if h % 5 == 0:
+        return f"[Problem Description]\nProblem {h}: add numbers.\n"
+    want = h + 1 if h % 5 != 1 else h + 2
+    return (f"[Problem Description]\nWrite `f{h}(x)` that returns x + 1 (problem {h}).\n\n"
+            f"[Solution]\n```python\ndef f{h}(x):\n    return x + 1\n```\n\n"
+            f"[Tests]\n```python\nassert f{h}({h}) == {want}\n```\n")
+
+
+def generator_reply(prompt: str) -> str:
+    """The canned WaveCoder generator reply."""
+    code = prompt.split("```", 2)[1]
+    h = _digest(code)
+    return (f"[Instruction]\nWrite a Python function `g{h}(x)` that doubles x (example {h}).\n[Input]\nNone\n"
+            f"[Solution]\n```python\ndef g{h}(x):\n    return 2 * x\n```\n"
+            f"[Tests]\n```python\nassert g{h}(3) == 6\n```\n")
+
+
+def discriminator_reply(prompt: str) -> str:
+    """The canned checklist: every third example (by digest) is rejected."""
+    h = _digest(prompt.split("[Solution]", 1)[1])
+    questions = re.findall(r"^(\d+)\. ", prompt.split("Answer each question", 1)[1], re.MULTILINE)
+    ok = h % 3 != 0
+    lines = [f"{q}. yes" for q in questions]
+    if not ok:
+        lines[0] = "1. no - the language is not named"
+    return "\n".join([*lines, f"Overall: {'yes' if ok else 'no'}"])
+
+
+def reply_for(prompt: str) -> str:
+    """Route a prompt to the canned reply of the role it asks for."""
+    if "Code snippet for inspiration" in prompt:
+        return oss_reply(prompt)
+    if "You check training examples" in prompt:
+        return discriminator_reply(prompt)
+    return generator_reply(prompt)
+
+
+class StubTeacher:
+    """The running stub: its base URL and the chat requests it has answered."""
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+        self.lock = threading.Lock()
+        self.url = ""
+
+
+@contextlib.contextmanager
+def stub_teacher(latency: float = 0.0, fail_after: int | None = None) -> Iterator[StubTeacher]:
+    """Serve /v1/models and /v1/chat/completions on a free port until the block ends; each chat waits `latency` s.
+
+    With `fail_after`, every chat after that many answers gets a 503, as from a teacher that went down.
+    """
+    stub = StubTeacher()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _send(self, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._send({"object": "list", "data": [{"id": "stub-teacher", "object": "model"}]})
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            prompt = body["messages"][-1]["content"]
+            with stub.lock:
+                if fail_after is not None and len(stub.prompts) >= fail_after:
+                    self.send_error(503, "teacher down")
+                    return
+                stub.prompts.append(prompt)
+            text = reply_for(prompt)
+            if latency:
+                time.sleep(latency)  # a remote teacher's generation time, so concurrency can show
+            self._send({
+                "id": "chatcmpl-stub", "object": "chat.completion", "created": 0, "model": "stub-teacher",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
+                          "total_tokens": len(prompt.split()) + len(text.split())},
+            })
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 256  # the default backlog of 5 resets connections at 32 requests in flight
+
+    server = Server(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    stub.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
