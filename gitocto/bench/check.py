@@ -19,9 +19,6 @@ CHECKS = ("canonical", "buggy")
 KNOWN_EXCEPTIONS = {
     ("canonical", "Go/95"): "flaky: the canonical solution depends on Go's randomised map iteration order (for "
                             "{p, A, B} it answers true when both upper-case keys come first), so it fails in some runs",
-    ("canonical", "Rust/32"): "its test runs the canonical find_zero (plain Newton's method) on 100 random "
-                              "polynomials; about 1 in 100 makes it cycle forever, so it times out (unseeded: in "
-                              "~60% of runs; with the harness's seeded rand: always)",
     ("buggy", "CPP/23"): "its tests call strlen on string literals, which picks C's strlen(const char*) from "
                          "<cstring> (one of the standard headers) over the buggy strlen(string), so the bug never runs",
 }

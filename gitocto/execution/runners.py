@@ -151,7 +151,9 @@ def _rust(run: _Run, program: str) -> ExecResult:
     failed = run.compile(argv)
     if failed:
         return failed
-    return run.run(["./program", "--test-threads=1", "-q"])
+    # The scrubbed environment would drop the user's choice of seed for the rand shim; pass it on explicitly.
+    seed = os.environ.get("GITOCTO_RAND_SEED")
+    return run.run(["./program", "--test-threads=1", "-q"], extra_env={"GITOCTO_RAND_SEED": seed} if seed else None)
 
 
 _RUNNERS = {"python": _python, "js": _js, "java": _java, "go": _go, "cpp": _cpp, "rust": _rust}

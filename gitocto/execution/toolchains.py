@@ -29,7 +29,10 @@ pub use rand08::*;
 use rand08::SeedableRng;
 use std::cell::RefCell;
 
-const SEED: u64 = 0;
+// Any fixed seed makes verdicts reproducible; 4 is one under which every canonical solution of the four tests
+// that sample inputs passes and every buggy one fails (with 0, Rust/32's canonical Newton iteration meets a
+// polynomial it cycles on). Models' solutions see exactly the same inputs.
+const SEED: u64 = 4;
 
 fn seed() -> u64 {
     std::env::var("GITOCTO_RAND_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(SEED)
@@ -123,7 +126,7 @@ def rust_toolchain() -> RustToolchain:
     rustc = str(sysroot / "bin" / "rustc")
     cargo = str(sysroot / "bin" / "cargo") if (sysroot / "bin" / "cargo").exists() else "cargo"
     version = subprocess.run([rustc, "-V"], capture_output=True, text=True, check=True).stdout.split()[1]
-    root = cache_dir() / f"rust-{version}-v3"
+    root = cache_dir() / f"rust-{version}-v4"
     root.mkdir(parents=True, exist_ok=True)
     manifest = root / "externs.json"
     with (root / ".lock").open("w") as lock:

@@ -99,3 +99,18 @@ def test_unknown_language_is_a_clear_error() -> None:
 
     with pytest.raises(OctoError, match="unknown language"):
         run_program("cobol", "DISPLAY 'HI'.")
+
+
+def test_rust_rand_is_seeded_and_the_seed_reaches_the_sandboxed_program(
+    humanevalpack_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitocto.bench.data import load_problems
+    from gitocto.bench.programs import build_program
+
+    # Rust/32's test feeds the canonical Newton iteration 100 random polynomials: under the default seed none makes
+    # it cycle, under seed 1 one does. So the verdict follows the seed, and the user's override gets through.
+    problem = next(p for p in load_problems("rust", humanevalpack_dir) if p.task_id == "Rust/32")
+    program = build_program(problem, problem.declaration + problem.canonical_solution)
+    assert run_program("rust", program, timeout=5).status == "passed"
+    monkeypatch.setenv("GITOCTO_RAND_SEED", "1")
+    assert run_program("rust", program, timeout=5).status == "timeout"
