@@ -431,6 +431,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_ERROR
+    except OSError as exc:
+        # A path that cannot be created, read or written (a file where a directory should be, no space, no
+        # permission) is the user's environment, not a crash: one line that names the path.
+        if exc.strerror is None:
+            return _report_crash(exc)
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        click.echo(f"git octo: error: {where}{exc.strerror.lower()}", err=True)
+        return EXIT_ERROR
     except Exception as exc:
         return _report_crash(exc)
     return rv if isinstance(rv, int) else 0

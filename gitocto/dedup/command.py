@@ -11,6 +11,7 @@ from rich.table import Table
 
 from gitocto.dedup.corpus import CorpusReport, Settings, decide, local_features, ray_features
 from gitocto.errors import OctoError
+from gitocto.extract.output import check_output
 from gitocto.scale.files import corpus_files, read_records, record_format, write_records
 
 
@@ -25,8 +26,7 @@ def _check_output(files: Sequence[Path], out: Path, to_file: bool) -> None:
         if out.resolve() in inputs:
             raise OctoError(f"{out}: the output is one of the inputs; write somewhere else")
         return
-    if out.exists() and not out.is_dir():
-        raise OctoError(f"{out}: not a directory (name a .jsonl, .jsonl.gz or .parquet file, or a directory)")
+    check_output(str(out))  # the same rules as extract's: no file in the way, no foreign suffix such as .csv
     if any(out.resolve() in f.parents for f in inputs):
         raise OctoError(f"{out}: the output directory holds input shards; write somewhere else")
     names = [f.name for f in files]

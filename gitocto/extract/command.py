@@ -16,9 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gitocto.errors import OctoError
-from gitocto.extract.filters import ALL_RULES
+from gitocto.extract.filters import ALL_RULES, rules_for
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.output import (
+    STATE_DIR,
     PartState,
     PartWriter,
     check_output,
@@ -27,7 +28,7 @@ from gitocto.extract.output import (
     parts_dir_for,
     stdout_writer,
 )
-from gitocto.extract.pipeline import DROP_PREFIX, DUPLICATE, process
+from gitocto.extract.pipeline import DROP_PREFIX, DUPLICATE, process, rule_context
 from gitocto.extract.walk import COLUMNS, RepoContext, prepare
 
 
@@ -36,6 +37,7 @@ def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, 
     """Extract every repository in `repos` into `output` (a file, a directory of parts, or "-"); exit code."""
     console = console or Console(stderr=True)
     check_output(output)
+    validate_options(options)
     targets = [prepare(Path(r), options) for r in (repos or ["."])]
     for ctx, _ in targets:
         if ctx.shallow_boundary:
@@ -51,31 +53,55 @@ def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, 
     # Parts of a single Parquet file are rewritten when joined, so they are stored uncompressed meanwhile.
     writer = PartWriter(parts_dir_for(path) if fmt else path, fmt or shard_format, COLUMNS,
                         compression="none" if fmt == "parquet" else "zstd")
-    _check_same_run(writer, options, targets)
+    settings = run_settings(options)
+    settings["repositories"] = [_repo_id(ctx) for ctx, _ in targets]
+    check_same_run(writer.state_dir, settings, f"{writer.directory} holds parts")
     state = writer.load()
     if state.done:
         console.print(f"resuming: {len(state.done)} commits already extracted")
     _run(targets, options, writer, state, console)
     if fmt is not None:
         join_parts(writer.parts(), path, fmt, COLUMNS)
+        _write_summary(path, state.counts, state.problems)
         shutil.rmtree(writer.directory, ignore_errors=True)
     print_summary(console, state.counts, state.problems, output)
     return 0
 
 
-def _check_same_run(writer: PartWriter, options: ExtractOptions, targets: list[tuple[RepoContext, list[str]]]) -> None:
-    """Refuse to resume into parts made with other options or repositories (their records would not match)."""
-    settings = {k: v for k, v in dataclasses.asdict(options).items() if k != "workers"}
+def validate_options(options: ExtractOptions) -> None:
+    """Fail on unknown rules or a tokenizer that does not load before anything is written."""
+    rules_for(options.filter, options.skip_rules)
+    rule_context(options)
+
+
+def run_settings(options: ExtractOptions) -> dict[str, object]:
+    """What makes two runs' records the same: every option but the number of workers."""
+    settings: dict[str, object] = {k: v for k, v in dataclasses.asdict(options).items() if k != "workers"}
     settings["skip_rules"] = sorted(options.skip_rules)
-    settings["repositories"] = [_repo_id(ctx) for ctx, _ in targets]
-    path = writer.state_dir / "run.json"
+    return settings
+
+
+def check_same_run(state_dir: Path, settings: dict[str, object], what: str) -> None:
+    """Refuse to resume into output made with other settings (its records would not match); record them if new."""
+    path = state_dir / "run.json"
     if path.exists():
-        if json.loads(path.read_text(encoding="utf-8")) != settings:
-            raise OctoError(f"{writer.directory} holds parts of a run with other options or repositories; "
+        if json.loads(path.read_text(encoding="utf-8")) != json.loads(json.dumps(settings)):
+            raise OctoError(f"{what} of a run with other options or repositories; "
                             "rerun with the same ones, or remove it to start over")
         return
-    writer.state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(settings), encoding="utf-8")
+
+
+def _write_summary(path: Path, counts: Counter[str], problems: Sequence[str]) -> None:
+    """Keep a single-file output's counts (filter drops included) where `git octo stats` looks for them."""
+    state = path.parent / STATE_DIR
+    state.mkdir(exist_ok=True)
+    target = state / f"{path.name}.json"
+    tmp = state / f".{path.name}.json.tmp"
+    tmp.write_text(json.dumps({"output": path.name, "counts": dict(counts), "problems": list(problems)}),
+                   encoding="utf-8")
+    tmp.replace(target)
 
 
 def _repo_id(ctx: RepoContext) -> str:

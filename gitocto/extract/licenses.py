@@ -1,13 +1,18 @@
-"""The SPDX id of a licence text, from phrases that only that licence contains.
+"""The SPDX id of a licence text.
 
-A compact matcher rather than a full SPDX template engine: each rule lists phrases that must all appear (after
-lower-casing and collapsing whitespace) and the first rule that matches wins, so the more specific licences
-(AGPL before GPL, LGPL before GPL, BSD-3 before BSD-2) come first. Unknown texts give None.
+First pre-commit's `identify` (the licence texts of choosealicense.com, matched within a 5% edit distance), which
+recognises a licence file that is one standard text. A file that adds to it (a header, several licences, a
+project's notes) falls back to phrases that only one licence contains: each rule lists phrases that must all appear
+(after lower-casing and collapsing whitespace), the first rule that matches wins, and the GNU family is told apart
+by its title alone, since GPL-3.0's and MPL-2.0's own texts name the Affero and Lesser licences further down.
+Unknown texts give None.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 
 _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("AGPL-3.0", ("gnu affero general public license",)),
@@ -34,6 +39,9 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("MIT", ("permission is hereby granted, free of charge",)),
     ("Artistic-2.0", ("artistic license 2.0",)),
 )
+# Rules whose phrases must stand in the title, the first characters of the text.
+_TITLE_RULES = frozenset({"AGPL-3.0", "LGPL-3.0", "LGPL-2.1", "LGPL-2.0", "GPL-3.0", "GPL-2.0"})
+_TITLE_CHARS = 400
 _SPACE = re.compile(r"\s+")
 
 
@@ -41,9 +49,31 @@ def detect_license(text: str | None) -> str | None:
     """The SPDX id of `text` (a licence file's contents), or None when no rule recognises it."""
     if not text:
         return None
-    flat = _SPACE.sub(" ", text.lower())
+    return _identify(text) or _by_phrases(text)
+
+
+def _identify(text: str) -> str | None:
+    from identify.identify import license_id
+
+    # identify reads a file; the text comes from a blob, so it goes through a temporary one.
+    fd, name = tempfile.mkstemp(suffix=".txt")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+        try:
+            return license_id(name)
+        except (UnicodeDecodeError, ImportError):  # not UTF-8, or identify without its [license] extra
+            return None
+    finally:
+        os.unlink(name)
+
+
+def _by_phrases(text: str) -> str | None:
+    flat = _SPACE.sub(" ", text.lower()).strip()
+    title = flat[:_TITLE_CHARS]
     for spdx, phrases in _RULES:
-        if all(phrase in flat for phrase in phrases):
+        where = title if spdx in _TITLE_RULES else flat
+        if all(phrase in where for phrase in phrases):
             return spdx
     return None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
@@ -12,9 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gitocto.errors import OctoError
+from gitocto.extract.command import check_same_run, run_settings, validate_options
 from gitocto.extract.options import ExtractOptions
-from gitocto.extract.output import format_of
+from gitocto.extract.output import STATE_DIR, format_of
 from gitocto.extract.shard import RepoResult, extract_repo_to_shard
+from gitocto.extract.workers import process_pool
 
 
 def read_repos_file(path: Path) -> list[str]:
@@ -41,8 +42,11 @@ def extract_many(sources: Sequence[str], output: str, options: ExtractOptions, *
         raise OctoError("with --repos-file, -o must name a directory (one Parquet shard per repository)")
     if not sources:
         raise OctoError("the repository list is empty")
+    validate_options(options)
     out_dir = Path(output)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Shards already there are skipped on a rerun, so they must have been made with the same options.
+    check_same_run(out_dir / STATE_DIR, run_settings(options), f"{out_dir} holds shards")
     cache = cache_dir or clone_cache()
     if engine == "ray":
         from gitocto.scale.ray_engine import run_on_ray
@@ -66,7 +70,7 @@ def _run_local(sources: Sequence[str], out_dir: Path, options: ExtractOptions, c
                 results.append(extract_repo_to_shard(source, out_dir, options, cache))
                 progress.advance(task)
         else:
-            with ProcessPoolExecutor(max_workers=options.workers) as pool:
+            with process_pool(options.workers) as pool:
                 n = len(sources)
                 for result in pool.map(extract_repo_to_shard, sources, [out_dir] * n, [options] * n, [cache] * n):
                     results.append(result)

@@ -21,7 +21,7 @@ from gitocto.extract.licenses import detect_license
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.text import decode, is_binary
 from gitocto.git.repository import git, license_text, open_repository
-from gitocto.git.streams import NULL_SHA, BlobReader, LogError, RawChange, RawCommit, log_raw
+from gitocto.git.streams import NULL_SHA, BlobReader, LogError, OversizeBlob, RawChange, RawCommit, log_raw
 
 CHUNK_COMMITS = 500
 DEDUP_FIELD = "_dedup_key"
@@ -58,7 +58,7 @@ class ChunkResult:
 def prepare(repo_path: Path, options: ExtractOptions) -> tuple[RepoContext, list[str]]:
     """Open the repository and list the commits to extract, newest first (empty for an empty repository)."""
     repo, info = open_repository(repo_path)
-    licence = options.license or detect_license(None if info.empty else license_text(repo, options.rev))
+    licence = options.license or detect_license(None if info.empty else license_text(repo, _tip(info.git_dir, options)))
     ctx = RepoContext(git_dir=info.git_dir, repos=info.name, license=licence,
                       shallow_boundary=frozenset(info.shallow_boundary), max_file_size=options.max_file_size,
                       include_merges=options.include_merges)
@@ -78,11 +78,28 @@ def select_commits(git_dir: Path, options: ExtractOptions) -> list[str]:
         args.append(f"--until={options.until}")
     if options.max_commits is not None:
         args.append(f"--max-count={options.max_commits}")
-    revs = shlex.split(options.rev) if options.rev else ["HEAD"]
-    if any(r.startswith("-") for r in revs):
-        raise OctoError(f"--rev {options.rev!r}: a revision may not start with '-'")
+    revs = revisions(options.rev)
     out = git(git_dir, *args, *revs, "--")
     return out.decode("ascii").split()
+
+
+def _tip(git_dir: Path, options: ExtractOptions) -> str | None:
+    """The newest commit `--rev` selects (for `main ^v1`, `A...B` as much as for `A..B`); None for plain HEAD."""
+    if not options.rev:
+        return None
+    out = git(git_dir, "rev-list", "-1", *revisions(options.rev), "--").decode("ascii").strip()
+    return out or None
+
+
+def revisions(rev: str | None) -> list[str]:
+    """`--rev` as the revision arguments git takes (HEAD when not given)."""
+    try:
+        revs = shlex.split(rev) if rev else ["HEAD"]
+    except ValueError as exc:
+        raise OctoError(f"--rev {rev!r}: {exc}") from None
+    if any(r.startswith("-") for r in revs):
+        raise OctoError(f"--rev {rev!r}: a revision may not start with '-'")
+    return revs
 
 
 def chunks(commits: Sequence[str], size: int = CHUNK_COMMITS) -> list[list[str]]:
@@ -133,7 +150,7 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
             result.counts.update(one.counts)
             result.problems += one.problems
         return result
-    with BlobReader(ctx.git_dir) as reader:
+    with BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader:
         wanted = [[c for c in commit.changes if _wanted(c, result.counts)] for commit in raw]
         # In commit order (not sorted): neighbouring versions share delta bases in cat-file's cache.
         shas = list(dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha)
@@ -163,7 +180,8 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
     for change in changes:
         old = (blobs.get(change.old_sha) or b"") if change.old_sha != NULL_SHA else b""
         new = (blobs.get(change.new_sha) or b"") if change.new_sha != NULL_SHA else b""
-        if len(old) > ctx.max_file_size or len(new) > ctx.max_file_size:
+        oversize = any(isinstance(blobs.get(s), OversizeBlob) for s in (change.old_sha, change.new_sha))
+        if oversize or len(old) > ctx.max_file_size or len(new) > ctx.max_file_size:
             counts["skipped_oversize"] += 1
             continue
         if is_binary(old) or is_binary(new):
@@ -216,10 +234,12 @@ def iter_chunk_results(ctx: RepoContext, commit_chunks: Sequence[list[str]], wor
                 yield extract_chunk(ctx, chunk, raw)
         return
     from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
+
+    from gitocto.extract.workers import process_pool
 
     # A bounded window of chunks in flight: finished chunks wait in memory only until their turn to be written.
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         pending: deque[Future[ChunkResult]] = deque()
         for chunk in commit_chunks:
             pending.append(pool.submit(extract_chunk, ctx, chunk))

@@ -69,9 +69,9 @@ def repo_name(repo: pygit2.Repository) -> str:
 
 
 def license_text(repo: pygit2.Repository, rev: str | None) -> str | None:
-    """The text of the licence file at the tip of `rev` (default HEAD), or None when there is none."""
+    """The text of the licence file at the commit `rev` names (default HEAD), or None when there is none."""
     try:
-        tip = repo.revparse_single((rev or "HEAD").split("..")[-1] or "HEAD").peel(pygit2.Commit)
+        tip = repo.revparse_single(rev or "HEAD").peel(pygit2.Commit)
         tree = tip.tree
     except (KeyError, ValueError, pygit2.GitError):
         return None

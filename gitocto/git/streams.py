@@ -135,14 +135,22 @@ def _feed(stdin: IO[bytes], lines: Sequence[bytes]) -> None:
         pass
 
 
+class OversizeBlob(bytes):
+    """Stands in for a blob over the reader's size limit: no contents (never held in memory), its size in `size`."""
+
+    size: int = 0
+
+
 class BlobReader:
     """One `git cat-file --batch` process; `read(shas)` returns each blob's bytes, or None if missing or corrupt.
 
-    A corrupt object makes cat-file die; the reader then restarts it and carries on after that object.
+    A corrupt object makes cat-file die; the reader then restarts it and carries on after that object. A blob over
+    `max_size` bytes is streamed past and returned as an `OversizeBlob`.
     """
 
-    def __init__(self, git_dir: Path) -> None:
+    def __init__(self, git_dir: Path, max_size: int | None = None) -> None:
         self._git_dir = git_dir
+        self._max_size = max_size
         self._proc: subprocess.Popen[bytes] | None = None
 
     def _start(self) -> subprocess.Popen[bytes]:
@@ -164,7 +172,7 @@ class BlobReader:
             todo = shas[start:]
             writer = threading.Thread(target=_write_requests, args=(proc.stdin, todo), daemon=True)
             writer.start()
-            got = _read_responses(proc.stdout, len(todo), out)
+            got = _read_responses(proc.stdout, len(todo), out, self._max_size)
             writer.join()
             start += got
             if got < len(todo):
@@ -201,7 +209,7 @@ def _write_requests(stdin: IO[bytes], shas: Sequence[str]) -> None:
         pass
 
 
-def _read_responses(stdout: IO[bytes], n: int, out: list[bytes | None]) -> int:
+def _read_responses(stdout: IO[bytes], n: int, out: list[bytes | None], max_size: int | None = None) -> int:
     """Read up to `n` responses into `out`; return how many were read before the stream ended."""
     for i in range(n):
         header = stdout.readline()
@@ -212,8 +220,25 @@ def _read_responses(stdout: IO[bytes], n: int, out: list[bytes | None]) -> int:
             out.append(None)  # "<sha> missing" or "<sha> ambiguous"
             continue
         size = int(fields[2])
+        if max_size is not None and size > max_size:
+            if not _skip(stdout, size + 1):
+                return i
+            big = OversizeBlob()
+            big.size = size
+            out.append(big)
+            continue
         data = stdout.read(size + 1)
         if len(data) != size + 1:
             return i
         out.append(data[:-1] if fields[1] == b"blob" else None)
     return n
+
+
+def _skip(stdout: IO[bytes], n: int) -> bool:
+    """Read past `n` bytes in bounded pieces; False when the stream ends first."""
+    while n > 0:
+        piece = stdout.read(min(n, _CHUNK))
+        if not piece:
+            return False
+        n -= len(piece)
+    return True

@@ -24,7 +24,9 @@ def test_single_file_outputs_load_in_datasets(history: Any, tmp_path: Path, name
     builder = "parquet" if name.endswith(".parquet") else "json"
     ds = datasets.load_dataset(builder, data_files=str(out), cache_dir=str(tmp_path / "hf"))["train"]
     assert ds.num_rows == 7 and ds[0]["subject"] == "Remove the README"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no parts or temp files left
+    # No parts or temp files left: only the run's counts, kept for `git octo stats` in the hidden state directory.
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".octo-state"]
+    assert [p.name for p in (tmp_path / ".octo-state").iterdir()] == [f"{name}.json"]
 
 
 @pytest.mark.parametrize(("fmt", "builder"), [("parquet", "parquet"), ("jsonl", "json"), ("jsonl.gz", "json")])
@@ -91,3 +93,64 @@ def test_resuming_with_other_options_is_refused(history: Any, tmp_path: Path) ->
     proc = octo("extract", str(history.path), "-o", str(out), "--filter", "commitpack")
     assert proc.returncode == 1 and "other options" in proc.stderr
     assert extract_command([str(history.path)], str(out), ExtractOptions(max_commits=2, workers=2)) == 0
+
+
+def test_a_rejected_option_leaves_nothing_that_blocks_the_corrected_run(history: Any, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "o.jsonl"
+    bad = octo("extract", str(history.path), "-o", str(out), "--filter", "commitpack", "--skip-rule", "nope")
+    assert bad.returncode == 1 and "unknown rule 'nope'" in bad.stderr
+    assert list(out.parent.iterdir()) == []  # nothing written
+    good = octo("extract", str(history.path), "-o", str(out), "--filter", "commitpack", "--skip-rule", "cp_single_file")
+    assert good.returncode == 0, good.stderr
+
+
+def test_stats_shows_the_filter_drops_of_a_single_file_output(history: Any, tmp_path: Path) -> None:
+    out = tmp_path / "f.jsonl"
+    assert octo("extract", str(history.path), "-o", str(out), "--filter", "commitpack").returncode == 0
+    stats = octo("stats", str(out))
+    assert stats.returncode == 0, stats.stderr
+    assert "cp_same_path" in stats.stdout + stats.stderr
+
+
+def test_licence_comes_from_the_tip_of_any_revision_form(history: Any) -> None:
+    for rev in ("main", "main ^HEAD~1", "HEAD~2...main", "HEAD~2..main"):
+        proc = octo("extract", str(history.path), "-o", "-", "--rev", rev)
+        assert proc.returncode == 0, proc.stderr
+        assert {json.loads(line)["license"] for line in proc.stdout.splitlines()} == {"MIT"}, rev
+    unbalanced = octo("extract", str(history.path), "-o", "-", "--rev", "HEAD'")
+    assert unbalanced.returncode == 1 and "No closing quotation" in unbalanced.stderr
+    assert "Traceback" not in unbalanced.stderr
+
+
+def test_output_under_a_file_is_a_one_line_error(history: Any, tmp_path: Path) -> None:
+    (tmp_path / "f.jsonl").write_text("{}\n")
+    proc = octo("extract", str(history.path), "-o", str(tmp_path / "f.jsonl" / "x.jsonl"))
+    assert proc.returncode == 1 and proc.stderr.startswith("git octo: error: ") and "not a directory" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and (tmp_path / "f.jsonl").read_text() == "{}\n"
+
+
+def test_ctrl_c_with_workers_stops_cleanly_and_the_rerun_completes(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    repo = tmp_path / "hist"
+    subprocess.run([sys.executable, str(root / "bench" / "make_history.py"), str(repo), "--commits", "3000"],
+                   check=True, capture_output=True)
+    clean = tmp_path / "clean.jsonl"
+    assert extract_command([str(repo)], str(clean), ExtractOptions()) == 0
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "gitocto", "extract", str(repo), "-o", str(out), "--workers", "2"],
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)  # git relays Ctrl-C to `git octo`, so one keypress can come twice
+    _, err = proc.communicate(timeout=30)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert proc.returncode == 130 and "Traceback" not in err and err.strip().endswith("git octo: interrupted")
+    assert octo("extract", str(repo), "-o", str(out), "--workers", "2").returncode == 0
+    assert read_output(out) == read_output(clean)

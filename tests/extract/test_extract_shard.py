@@ -13,7 +13,7 @@ from gitocto.extract.languages import known_languages, language_of
 from gitocto.extract.licenses import detect_license
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.shard import extract_repo_to_shard, repo_key
-from gitocto.git.streams import BlobReader
+from gitocto.git.streams import BlobReader, OversizeBlob
 
 
 def test_path_and_url_shards_hold_the_same_records_and_reruns_skip(history: Any, tmp_path: Path) -> None:
@@ -72,6 +72,19 @@ def test_blob_reader_serves_big_batches_and_reports_missing_objects(tmp_path: Pa
     assert got[:-1] == blobs and got[-1] is None
 
 
+def test_blob_reader_streams_past_blobs_over_its_limit(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path / "r")], check=True)
+    git_dir = tmp_path / "r" / ".git"
+    blobs = [b"small\n", b"x" * 5_000_000, b"after\n"]
+    shas = subprocess.run(["git", f"--git-dir={git_dir}", "hash-object", "-w", "--stdin-paths"],
+                          input="\n".join(_write(tmp_path, i, b) for i, b in enumerate(blobs)).encode(),
+                          capture_output=True, check=True).stdout.decode().split()
+    with BlobReader(git_dir, max_size=1000) as reader:
+        small, big, after = reader.read(shas)
+    assert small == b"small\n" and after == b"after\n"
+    assert isinstance(big, OversizeBlob) and big == b"" and big.size == 5_000_000
+
+
 def _write(tmp_path: Path, i: int, data: bytes) -> str:
     path = tmp_path / "blobs" / f"{i}"
     path.parent.mkdir(exist_ok=True)
@@ -102,3 +115,16 @@ def test_licences_are_recognised_by_their_phrases() -> None:
     for spdx, text in texts.items():
         assert detect_license(text) == spdx
     assert detect_license("All rights reserved.") is None and detect_license(None) is None
+
+
+def test_full_licence_texts_are_recognised_also_inside_a_longer_file() -> None:
+    from identify.vendor.licenses import LICENSES
+
+    full = dict(LICENSES)
+    # GPL-3.0's and MPL-2.0's own texts name the Affero and Lesser GPLs further down: only the title decides.
+    for spdx in ("GPL-3.0", "GPL-2.0", "AGPL-3.0", "LGPL-3.0", "LGPL-2.1", "MPL-2.0", "Apache-2.0", "MIT",
+                 "BSD-3-Clause", "BSD-2-Clause", "BSL-1.0", "Unlicense", "ISC", "Zlib"):
+        assert detect_license(full[spdx]) == spdx
+        # A file that adds to the standard text is past identify's edit distance; the phrases still know it.
+        padded = f"{spdx.lower()} licence of this project\n\n" + full[spdx] + "\n\nThird-party notices.\n" * 200
+        assert detect_license(padded) == spdx, spdx

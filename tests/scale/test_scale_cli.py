@@ -48,3 +48,25 @@ def test_repos_file_on_ray_equals_local_and_feeds_stats(make_repo: Any, tmp_path
     stats = _octo("stats", str(tmp_path / "ray"))
     assert stats.returncode == 0, stats.stderr
     assert "Python" in stats.stdout and "records removed per filter rule" in stats.stdout
+
+
+def test_rerun_of_a_repos_file_with_other_options_is_refused(make_repo: Any, tmp_path: Path) -> None:
+    repo = make_repo("r")
+    repo.commit("Add the parser module", {"parse.py": "def parse(s):\n    return s.split()\n"})
+    repo.commit("Fix splitting on commas in parse", {"parse.py": "def parse(s):\n    return s.split(',')\n"})
+    repos_file = tmp_path / "repos.txt"
+    repos_file.write_text(f"{repo.path}\n", encoding="utf-8")
+    out = str(tmp_path / "shards")
+    assert _octo("extract", "--repos-file", str(repos_file), "-o", out).returncode == 0
+    # Its shard is complete, so a rerun would skip it: with other options that would keep the wrong records.
+    other = _octo("extract", "--repos-file", str(repos_file), "-o", out, "--filter", "commitpackft")
+    assert other.returncode == 1 and "other options" in other.stderr and "Traceback" not in other.stderr
+    same = _octo("extract", "--repos-file", str(repos_file), "-o", out, "--workers", "2")
+    assert same.returncode == 0 and "1 already complete" in same.stderr
+
+
+def test_dedup_refuses_an_output_with_a_foreign_suffix(planted_corpus: tuple[Path, Any], tmp_path: Path) -> None:
+    shards, _ = planted_corpus
+    proc = _octo("dedup", str(shards), "-o", str(tmp_path / "kept.csv"))
+    assert proc.returncode == 1 and "unknown output format '.csv'" in proc.stderr
+    assert not (tmp_path / "kept.csv").exists()
