@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from gitocto.code.parsers import language_for_path
@@ -15,15 +16,22 @@ from gitocto.msg.settings import Settings, load_settings
 
 DEFAULT_FIX_TIMEOUT_S = 300.0
 CHECK_OUTPUT_LINES = 20
+REGULAR_MODES = frozenset({"100644", "100755"})
 
 
-def staged_paths(root: Path, only: Sequence[str] | None = None) -> list[str]:
-    """Staged (added, copied, modified or renamed) files that a grammar covers, relative to `root`."""
-    out = repo.run_git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"], root)
-    paths = [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p and language_for_path(p)]
-    if only is not None:
-        wanted = {Path(p).as_posix() for p in only}
-        paths = [p for p in paths if p in wanted]
+def staged_paths(root: Path) -> list[str]:
+    """Staged regular files (added, copied, modified or changed in type) that a grammar covers, relative to `root`.
+
+    Symlinks and submodules are left out: their staged "contents" are a link target or a commit, not source.
+    """
+    out = repo.run_git(["diff", "--cached", "--raw", "-z", "--no-renames", "--diff-filter=ACMRT"], root)
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    paths = []
+    # Each record is ":<old mode> <new mode> <old sha> <new sha> <status>" and then the path, as two fields.
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        new_mode = meta.split(" ")[1] if meta.startswith(":") else ""
+        if new_mode in REGULAR_MODES and language_for_path(path):
+            paths.append(path)
     return paths
 
 
@@ -66,7 +74,8 @@ def fix_command(
 ) -> int:
     """Report syntax errors in staged files and, with a model backend, show (or apply) repairs; 1 on problems."""
     root = repo.repo_root(cwd)
-    settings = load_settings(str(root), backend, model, endpoint, timeout or DEFAULT_FIX_TIMEOUT_S)
+    settings = load_settings(str(root), backend, model, endpoint,
+                             DEFAULT_FIX_TIMEOUT_S if timeout is None else timeout)
     paths = staged_paths(root)
     issues = syntax_issues(root, paths)
     for path_issues in issues.values():
@@ -89,30 +98,53 @@ def fix_command(
 def _repair_files(root: Path, paths: Sequence[str], settings: Settings, apply: bool) -> None:
     from gitocto.backends.base import make_backend
     from gitocto.fix.repair import repair, unified_diff
+    from gitocto.hooks.deadline import call_within
+    from gitocto.msg.model import import_client
 
-    backend = make_backend(settings.backend, model=settings.model, endpoint=settings.endpoint,
-                           timeout=settings.timeout)
+    import_client(settings.backend)
+    # The client's own timeout is per socket read, so a server that trickles bytes would never trip it:
+    # every request also gets a wall-clock limit of the same length.
+    late = f"the {settings.backend} backend did not answer within {settings.timeout:g}s (--timeout)"
+    make = partial(make_backend, settings.backend, model=settings.model, endpoint=settings.endpoint,
+                   timeout=settings.timeout)
+    # Only the openai backend asks a server while it starts (for its model list); hf and vllm load locally.
+    backend = call_within(make, settings.timeout, late) if settings.backend == "openai" else make()
     for path in paths:
         source = staged_source(root, path).decode("utf-8", "surrogateescape")
-        fixed = repair(backend, path, source)
+        reply = call_within(partial(repair, backend, path, source), settings.timeout, f"{late} for {path}")
+        fixed = with_newlines(reply, crlf="\r\n" in source) if reply else reply
         if not fixed or fixed == source:
             print(f"git octo: the model proposed no change to {path}", file=sys.stderr)
             continue
         sys.stdout.write(unified_diff(path, source, fixed))
         if apply:
-            _apply(root, path, source, fixed)
+            _apply(root, path, fixed)
 
 
-def _apply(root: Path, path: str, staged: str, fixed: str) -> None:
+def with_newlines(text: str, crlf: bool) -> str:
+    """`text` with every line ending made CRLF (`crlf`) or LF, so a repair keeps the file's line endings."""
+    text = text.replace("\r\n", "\n")
+    return text.replace("\n", "\r\n") if crlf else text
+
+
+def has_unstaged_changes(root: Path, path: str) -> bool:
+    """True when the work-tree file differs from its staged version (as git sees it, filters and eol included)."""
+    proc = subprocess.run(["git", "diff", "--quiet", "--no-ext-diff", "--no-textconv", "--", path], cwd=root,
+                          capture_output=True, check=False)
+    return proc.returncode != 0
+
+
+def _apply(root: Path, path: str, fixed: str) -> None:
     """Write the repair to the work tree, unless that would lose unstaged edits; the index is left alone."""
     target = root / path
-    try:
-        current = target.read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError as exc:
-        raise OctoError(f"cannot read {path}: {exc.strerror}") from None
-    if current != staged:
+    if has_unstaged_changes(root, path):
         print(f"git octo: {path} has unstaged changes; not overwriting it (stash or stage them first)",
               file=sys.stderr)
         return
-    target.write_text(fixed, encoding="utf-8", errors="surrogateescape")
+    try:
+        current = target.read_bytes()
+    except OSError as exc:
+        raise OctoError(f"cannot read {path}: {exc.strerror}") from None
+    # Bytes, not text: reading and writing text would translate line endings behind git's back.
+    target.write_bytes(with_newlines(fixed, crlf=b"\r\n" in current).encode("utf-8", "surrogateescape"))
     print(f"git octo: wrote the repair to {path} (not staged; review it and `git add` it)", file=sys.stderr)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
+
+from gitocto.errors import OctoError
 
 T = TypeVar("T")
 
@@ -37,3 +39,16 @@ def run_with_deadline(work: Callable[[], T], seconds: float) -> Outcome[T]:
     thread.start()
     thread.join(seconds)
     return outcome
+
+
+def call_within(work: Callable[[], T], seconds: float, late: str) -> T:
+    """`work()`'s value or exception, or OctoError(`late`) once `seconds` have passed.
+
+    The work is left running on its daemon thread, so only a command about to exit should call this.
+    """
+    outcome = run_with_deadline(work, seconds)
+    if not outcome.finished:
+        raise OctoError(late)
+    if outcome.error is not None:
+        raise outcome.error
+    return cast(T, outcome.value)

@@ -69,13 +69,19 @@ def uninstall(cwd: str, names: Sequence[str]) -> int:
     for name in names:
         target = directory / name
         chained = directory / (name + CHAINED_SUFFIX)
-        if not is_ours(target):
+        has_chained = chained.exists() or chained.is_symlink()
+        present = target.exists() or target.is_symlink()
+        if present and not is_ours(target):
+            if has_chained:  # someone put their own hook here since: both are theirs to sort out
+                print(f"git octo: left {target} and {chained.name} alone: the hook is not gitocto's",
+                      file=sys.stderr)
             continue
-        target.unlink()
-        if chained.exists() or chained.is_symlink():
+        if present:
+            target.unlink()
+        if has_chained:  # also when the shim was removed by hand: the earlier hook must not stay hidden
             os.replace(chained, target)
             print(f"git octo: removed the {name} hook and restored the earlier one")
-        else:
+        elif present:
             print(f"git octo: removed the {name} hook")
     return 0
 

@@ -60,6 +60,12 @@ def file_before(cwd: str, changed: ChangedFile, rev: str | None) -> str:
     return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
 
 
+def import_client(backend: str) -> None:
+    """Import the openai client now, so that a wall-clock limit on a request counts the server's time only."""
+    if backend == "openai":
+        import openai  # noqa: F401
+
+
 def build_prompt(before: str) -> str:
     """The commit-format prompt that asks for the message of a change to `before`."""
     return f"<commit_before>{before[:MAX_BEFORE_CHARS]}<commit_msg>"

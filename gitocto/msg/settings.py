@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from gitocto.errors import OctoError
@@ -47,8 +48,9 @@ def load_settings(
             timeout = float(raw) if raw else DEFAULT_TIMEOUT_S
         except ValueError:
             raise OctoError(f"octo.timeout must be a number of seconds, not {raw!r}") from None
-    if not timeout > 0:
-        raise OctoError(f"the timeout must be more than 0 seconds, not {timeout}")
+    # inf and nan are floats too, but no thread join or socket takes them as a limit.
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise OctoError(f"the timeout must be more than 0 seconds (and finite), not {timeout:g}")
     mode = (config.get("octo.hookmode") or "fill").strip().lower()
     if mode not in HOOK_MODES:
         raise OctoError(f"octo.hookMode must be one of {', '.join(HOOK_MODES)}, not {mode!r}")

@@ -71,10 +71,27 @@ def msg_command(
     endpoint: str | None = None,
     timeout: float | None = None,
 ) -> int:
-    """Print the suggested message; exit 1 with a one-line error when there is none."""
+    """Print the suggested message; exit 1 with a one-line error when there is none.
+
+    A model backend gets `timeout` seconds of wall-clock time in all; `nn` is local and builds its index to the end.
+    """
     location = repo.locate(cwd)
     settings = load_settings(cwd, backend, model, endpoint, timeout)
-    message = suggest(cwd, settings, rev, progress=lambda line: print(line, file=sys.stderr), location=location)
+
+    def work() -> str | None:
+        return suggest(cwd, settings, rev, progress=lambda line: print(line, file=sys.stderr), location=location)
+
+    if settings.uses_model:
+        from gitocto.hooks.deadline import call_within
+        from gitocto.msg.model import import_client
+
+        import_client(settings.backend)
+        # The client's timeout bounds each socket read, not the request: a server that trickles bytes would
+        # hold it forever.
+        message = call_within(work, settings.timeout, f"the {settings.backend} backend gave no message within "
+                              f"{settings.timeout:g}s (--timeout or git config octo.timeout)")
+    else:
+        message = work()
     if not message:
         raise OctoError("no suggestion: no past commit resembles this change" if settings.backend == "nn"
                         else f"the {settings.backend} backend gave no usable message")

@@ -34,3 +34,17 @@ def git_run(repo: Any, *args: str, env: Mapping[str, str] | None = None) -> subp
 def octo_lines(stderr: str) -> list[str]:
     """Lines that gitocto wrote to stderr."""
     return [line for line in stderr.splitlines() if line.startswith("git octo")]
+
+
+def stage_link_and_submodule(repo: Any, library: Any) -> None:
+    """Stage a symlink to a .py file whose target text is not Python, and a submodule named like a JS file."""
+    library.commit("Library", {"index.js": "module.exports = 1;\n"})
+    repo.write({"real.py": "VALUE = 1\n"})
+    (repo.path / "lib").mkdir()
+    (repo.path / "lib" / "link.py").symlink_to("../real.py")  # staged as the text "../real.py": not Python
+    # A gitlink: its staged "contents" are a commit, which `git cat-file blob` cannot show.
+    proc = git_run(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library.path), "three.js")
+    assert proc.returncode == 0, proc.stderr
+    repo.git("add", "-A")
+    staged = repo.git("ls-files", "-s", "lib/link.py", "three.js").split()
+    assert (staged[0], staged[4]) == ("120000", "160000")

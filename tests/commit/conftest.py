@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from commit_helpers import HISTORY
+from commit_servers import StubModel, stub_server, trickling_server
 
 
 @pytest.fixture
@@ -79,3 +81,28 @@ def octo_endpoint(tiny_model_dir: Path) -> Iterator[str]:
 
     with running_server(tiny_model_dir) as url:
         yield url
+
+
+@pytest.fixture
+def trickling_endpoint() -> Iterator[str]:
+    """An endpoint that answers a byte at a time, forever (up to 20 s): a client's read timeout never trips."""
+    with trickling_server() as url:
+        yield url
+
+
+@pytest.fixture
+def stub_model() -> Iterator[StubModel]:
+    """A deterministic OpenAI-compatible endpoint: set `.reply`; `.url` is its base URL, `.prompts` what it got."""
+    with stub_server() as model:
+        yield model
+
+
+@pytest.fixture
+def python_without_gitocto(tmp_path: Path) -> str:
+    """A real Python that cannot import gitocto, as after its virtualenv was rebuilt without it."""
+    venv = tmp_path / "venv-without-gitocto"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+    python = venv / "bin" / "python"
+    probe = subprocess.run([str(python), "-c", "import gitocto"], cwd=tmp_path, capture_output=True, check=False)
+    assert probe.returncode != 0, "the bare virtualenv can import gitocto"
+    return str(python)

@@ -6,7 +6,10 @@ import importlib
 from pathlib import Path
 
 import pytest
+from identify.identify import tags_from_filename
 from pre_commit.clientlib import load_manifest
+
+from gitocto.code.parsers import SUFFIXES
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
@@ -27,3 +30,10 @@ def test_each_entry_is_a_module_with_main(hook: dict[str, object]) -> None:
 @pytest.mark.parametrize("hook", HOOKS, ids=lambda h: h["id"])
 def test_every_hook_id_is_documented_in_readme(hook: dict[str, object]) -> None:
     assert str(hook["id"]) in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_octo_fix_takes_every_file_the_plain_hook_checks() -> None:
+    (fix,) = [hook for hook in HOOKS if hook["id"] == "octo-fix"]
+    types_or = set(fix["types_or"])
+    missed = [suffix for suffix in SUFFIXES if not tags_from_filename(f"a{suffix}") & types_or]
+    assert missed == []

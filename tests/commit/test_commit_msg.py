@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,9 @@ def test_flags_override_git_config(history_repo: Any) -> None:
         (["msg"], {}, "nothing is staged"),
         (["msg"], {"octo.backend": "magic"}, "unknown backend 'magic'"),
         (["msg"], {"octo.timeout": "-1"}, "the timeout must be more than 0"),
+        (["msg"], {"octo.timeout": "inf"}, "the timeout must be more than 0 seconds (and finite), not inf"),
+        (["msg", "--timeout", "inf"], {}, "the timeout must be more than 0 seconds (and finite), not inf"),
+        (["msg", "--timeout", "nan"], {}, "(and finite), not nan"),
         (["msg", "--diff", "no-such-rev"], {}, "not a commit: 'no-such-rev'"),
         (["msg", "--backend", "openai"], {}, "the openai backend needs --endpoint"),
     ],
@@ -182,3 +186,26 @@ def test_openai_backend_against_git_octo_serve(history_repo: Any, octo_endpoint:
         assert len(proc.stdout.splitlines()) == 1 and "<commit" not in proc.stdout
     else:
         assert proc.stderr == "git octo: error: the openai backend gave no usable message\n"
+
+
+def test_openai_backend_gives_the_cleaned_reply(history_repo: Any, stub_model: Any) -> None:
+    stub_model.reply = 'Commit message: "Retry fetches with jitter"\n\nThis commit adds jitter.'
+    history_repo.write(SIMILAR_TO_RETRY)
+    history_repo.git("add", "-A")
+    proc = octo(["msg", "--backend", "openai", "--endpoint", stub_model.url, "--timeout", "30"], history_repo.path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "Retry fetches with jitter\n", "")
+    before = "def fetch(url, retries=3):\n    return backoff_get(url, retries)\n"
+    assert stub_model.prompts == [f"<commit_before>{before}<commit_msg>"]
+
+
+def test_timeout_is_a_wall_clock_limit_for_a_trickling_server(history_repo: Any, trickling_endpoint: str) -> None:
+    history_repo.write(SIMILAR_TO_RETRY)
+    history_repo.git("add", "-A")
+    start = time.monotonic()
+    proc = octo(["msg", "--backend", "openai", "--endpoint", trickling_endpoint, "--model", "m", "--timeout", "1"],
+                history_repo.path)
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 1
+    assert proc.stderr == ("git octo: error: the openai backend gave no message within 1s "
+                           "(--timeout or git config octo.timeout)\n")
+    assert elapsed < 1 + 8, f"git octo msg --timeout 1 took {elapsed:.1f}s"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from commit_helpers import HISTORY, SIMILAR_TO_RETRY, git_run, octo_lines
+from commit_helpers import HISTORY, SIMILAR_TO_RETRY, git_run, octo_lines, stage_link_and_submodule
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT_PATHS = ["pyproject.toml", "README.md", "gitocto", "hooks", ".pre-commit-hooks.yaml"]
@@ -55,6 +56,7 @@ def framework_repo(history_repo: Any, hook_source: tuple[Path, str], pre_commit_
     """`history_repo` with gitocto's hooks installed through `pre-commit install`."""
     monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
     # Offline: the hook environment sees the already-installed dependencies and builds gitocto without an index.
+    # (It still imports the snapshot's gitocto: pip installs it into the hook environment, ahead of the system's.)
     monkeypatch.setenv("VIRTUALENV_SYSTEM_SITE_PACKAGES", "1")
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_NO_BUILD_ISOLATION", "0")
@@ -113,3 +115,68 @@ def test_octo_fix_stops_a_syntax_error(framework_repo: Any) -> None:
     proc = git_run(framework_repo, "commit", "-q", "-m", "Add broken code")
     assert proc.returncode != 0
     assert "broken.py:1:" in proc.stdout + proc.stderr
+
+
+def pre_commit_run(repo: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["pre-commit", "run", *args], cwd=repo.path, capture_output=True, text=True, check=False)
+
+
+def test_octo_commit_msg_comment_mode_leaves_only_comments(framework_repo: Any, editor: tuple[str, Path]) -> None:
+    framework_repo.git("config", "octo.hookMode", "comment")
+    edit, seen = editor
+    framework_repo.write(SIMILAR_TO_RETRY)
+    framework_repo.git("add", "net.py")
+    proc = git_run(framework_repo, "commit", "-q", env={"GIT_EDITOR": edit})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    shown = seen.read_text().splitlines()
+    assert f"# {HISTORY[1][0]}" in shown
+    assert not [line for line in shown if line.strip() and not line.startswith("#")]
+    assert last_message(framework_repo) == "typed by the user"  # the editor saw no text, so it typed its own
+
+
+def test_octo_commit_msg_cuts_off_a_trickling_endpoint(framework_repo: Any, trickling_endpoint: str,
+                                                       editor: tuple[str, Path]) -> None:
+    for key, value in (("octo.backend", "openai"), ("octo.endpoint", trickling_endpoint), ("octo.model", "m"),
+                       ("octo.timeout", "1")):
+        framework_repo.git("config", key, value)
+    framework_repo.write(SIMILAR_TO_RETRY)
+    framework_repo.git("add", "net.py")
+    start = time.monotonic()
+    proc = git_run(framework_repo, "commit", "-q", env={"GIT_EDITOR": editor[0]})
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert last_message(framework_repo) == "typed by the user"
+    assert elapsed < 1 + 10, f"the commit took {elapsed:.1f}s with octo.timeout=1"
+    assert len(octo_lines(proc.stdout + proc.stderr)) <= 1  # the framework shows a passing hook's output only with -v
+
+
+def test_octo_fix_checks_every_file_with_all_files(framework_repo: Any) -> None:
+    framework_repo.write({"old.py": "def f(:\n"})
+    framework_repo.git("add", "old.py")
+    framework_repo.git("commit", "-q", "--no-verify", "-m", "Broken before the hook")
+    proc = pre_commit_run(framework_repo, "octo-fix", "--all-files")  # nothing is staged
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "old.py:1:" in proc.stdout
+
+
+def test_octo_fix_checks_the_named_files_as_on_disk(framework_repo: Any) -> None:
+    framework_repo.write({"draft.py": "def f(:\n", "ok.py": "x = 1\n"})  # untracked, never staged
+    proc = pre_commit_run(framework_repo, "octo-fix", "--files", "draft.py", "ok.py")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "draft.py:1:" in proc.stdout and "ok.py" not in proc.stdout.replace("Passed", "")
+    proc = pre_commit_run(framework_repo, "octo-fix", "--files", "ok.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_octo_fix_checks_stub_files(framework_repo: Any) -> None:
+    framework_repo.write({"types.pyi": "def f(x: int -> int: ...\n"})
+    framework_repo.git("add", "types.pyi")
+    proc = git_run(framework_repo, "commit", "-q", "-m", "Add stubs")
+    assert proc.returncode != 0
+    assert "types.pyi:1:" in proc.stdout + proc.stderr
+
+
+def test_octo_fix_passes_symlinks_and_submodules(framework_repo: Any, make_repo: Any) -> None:
+    stage_link_and_submodule(framework_repo, make_repo("library"))
+    proc = git_run(framework_repo, "commit", "-q", "-m", "Add a link and a submodule")
+    assert proc.returncode == 0, proc.stdout + proc.stderr

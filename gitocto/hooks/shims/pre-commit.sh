@@ -9,8 +9,20 @@ if [ -x "$chained" ]; then
     "$chained" "$@" || exit $?
 fi
 
-if [ -x "$OCTO_PYTHON" ]; then
-    exec "$OCTO_PYTHON" -m gitocto.hooks.pre_commit "$@"
+if [ ! -x "$OCTO_PYTHON" ]; then
+    echo "git octo: gitocto is not installed any more; skipping the $OCTO_HOOK hook" >&2
+    exit 0
 fi
-echo "git octo: gitocto is not installed any more; skipping the $OCTO_HOOK hook" >&2
-exit 0
+# A Python that cannot import gitocto (a venv rebuilt without it) skips the check; a syntax error still stops.
+exec "$OCTO_PYTHON" -c '
+import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]  # the repository being committed is not code to import
+try:
+    from gitocto.hooks.pre_commit import main
+except Exception as exc:
+    print(f"git octo: {sys.executable} cannot import gitocto ({type(exc).__name__}); skipping the "
+          "pre-commit hook", file=sys.stderr)
+    raise SystemExit(0)
+raise SystemExit(main(sys.argv[1:]))
+' "$@"

@@ -22,8 +22,21 @@ for f in rebase-merge rebase-apply MERGE_HEAD CHERRY_PICK_HEAD REVERT_HEAD seque
     [ -e "$git_dir/$f" ] && exit 0
 done
 
-if [ -x "$OCTO_PYTHON" ]; then
-    exec "$OCTO_PYTHON" -m gitocto.hooks.prepare_commit_msg "$@"
+if [ ! -x "$OCTO_PYTHON" ]; then
+    echo "git octo: gitocto is not installed any more; skipping the $OCTO_HOOK hook" >&2
+    exit 0
 fi
-echo "git octo: gitocto is not installed any more; skipping the $OCTO_HOOK hook" >&2
+# Not exec: whatever becomes of Python (a venv rebuilt without gitocto, a crash), the commit goes on.
+"$OCTO_PYTHON" -c '
+import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]  # the repository being committed is not code to import
+try:
+    from gitocto.hooks.prepare_commit_msg import main
+except Exception as exc:
+    print(f"git octo: {sys.executable} cannot import gitocto ({type(exc).__name__}); skipping the "
+          "prepare-commit-msg hook", file=sys.stderr)
+    raise SystemExit(0)
+raise SystemExit(main(sys.argv[1:]))
+' "$@"
 exit 0
