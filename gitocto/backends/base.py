@@ -39,7 +39,11 @@ class Generation:
 
 @runtime_checkable
 class Backend(Protocol):
-    """Completes raw prompts (no chat wrapping: prompt formats are applied by the caller), or chats."""
+    """Completes raw prompts (no chat wrapping: prompt formats are applied by the caller), or chats.
+
+    The `*_generations` methods say why each sample ended and count its tokens; `complete` and `chat` are the
+    same calls returning only the texts.
+    """
 
     name: str
 
@@ -50,6 +54,21 @@ class Backend(Protocol):
     def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
         """Return `params.n` assistant replies for each conversation, through the model's own chat template."""
         ...
+
+    def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
+        """Like `complete`, with each sample's finish reason ("stop" or "length") and token counts."""
+        ...
+
+    def chat_generations(
+        self, conversations: Sequence[list[Message]], params: SamplingParams
+    ) -> list[list[Generation]]:
+        """Like `chat`, with each reply's finish reason ("stop" or "length") and token counts."""
+        ...
+
+
+def texts(rows: Sequence[Sequence[Generation]]) -> list[list[str]]:
+    """Only the texts of per-prompt generations: what `complete` and `chat` return."""
+    return [[g.text for g in row] for row in rows]
 
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> str:

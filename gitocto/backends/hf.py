@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gitocto.backends.base import Generation, Message, SamplingParams, check_params, cut_at_stop
+from gitocto.backends.base import Generation, Message, SamplingParams, check_params, cut_at_stop, texts
 from gitocto.errors import OctoError
 
 DTYPES = {
@@ -132,12 +132,21 @@ class HFBackend:
 
     def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
         """Return `params.n` completions for each prompt, cut at the first stop sequence (stop excluded)."""
-        return [[g.text for g in row] for row in self.generate(prompts, params)]
+        return texts(self.complete_generations(prompts, params))
 
     def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
         """Return `params.n` assistant replies per conversation, through the tokenizer's chat template."""
-        prompts = self.chat_prompts(conversations)
-        return [[g.text for g in row] for row in self.generate(prompts, params, add_special_tokens=False)]
+        return texts(self.chat_generations(conversations, params))
+
+    def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
+        """Like `complete`, with each sample's finish reason and token counts."""
+        return self.generate(prompts, params)
+
+    def chat_generations(
+        self, conversations: Sequence[list[Message]], params: SamplingParams
+    ) -> list[list[Generation]]:
+        """Like `chat`, with each reply's finish reason and token counts."""
+        return self.generate(self.chat_prompts(conversations), params, add_special_tokens=False)
 
     def chat_prompts(self, conversations: Sequence[list[Message]]) -> list[str]:
         """Render conversations with the model's chat template, ready for the assistant's reply."""

@@ -9,7 +9,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from gitocto.backends.base import Message, SamplingParams, check_params, cut_at_stop
+from gitocto.backends.base import Generation, Message, SamplingParams, check_params, cut_at_stop, texts
 from gitocto.errors import OctoError
 
 DEFAULT_TIMEOUT_S = 600.0
@@ -109,23 +109,33 @@ class OpenAIBackend:
 
     def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
         """Return `params.n` completions per prompt from /v1/completions, cut at the first stop sequence."""
+        return texts(self.complete_generations(prompts, params))
+
+    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
+        """Return `params.n` assistant replies per conversation from /v1/chat/completions."""
+        return texts(self.chat_generations(conversations, params))
+
+    def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
+        """Like `complete`, with the server's finish reason and token usage for each sample."""
         check_params(params)
 
-        def one(prompt: str, n: int) -> list[str]:
+        def one(prompt: str, n: int) -> list[Generation]:
             response = self._call(
                 lambda: self._client.completions.create(prompt=prompt, n=n, **self._options(params))
             )
             self._count(response.usage)
             ordered = sorted(response.choices, key=lambda c: c.index)
-            return [cut_at_stop(c.text or "", params.stop) for c in ordered]
+            return _generations([(c.text or "", c.finish_reason) for c in ordered], response.usage, params.stop)
 
         return self._map(list(prompts), params, one)
 
-    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` assistant replies per conversation from /v1/chat/completions."""
+    def chat_generations(
+        self, conversations: Sequence[list[Message]], params: SamplingParams
+    ) -> list[list[Generation]]:
+        """Like `chat`, with the server's finish reason and token usage for each reply."""
         check_params(params)
 
-        def one(conversation: list[Message], n: int) -> list[str]:
+        def one(conversation: list[Message], n: int) -> list[Generation]:
             response = self._call(
                 lambda: self._client.chat.completions.create(
                     messages=conversation,  # type: ignore[arg-type]
@@ -135,16 +145,19 @@ class OpenAIBackend:
             )
             self._count(response.usage)
             ordered = sorted(response.choices, key=lambda c: c.index)
-            return [cut_at_stop(c.message.content or "", params.stop) for c in ordered]
+            choices = [(c.message.content or "", c.finish_reason) for c in ordered]
+            return _generations(choices, response.usage, params.stop)
 
         return self._map(list(conversations), params, one)
 
-    def _map(self, items: list[T], params: SamplingParams, one: Callable[[T, int], list[str]]) -> list[list[str]]:
+    def _map(
+        self, items: list[T], params: SamplingParams, one: Callable[[T, int], list[Generation]]
+    ) -> list[list[Generation]]:
         """Run `one` over the items, `concurrency` requests in flight; stop everything at the first error."""
 
-        def all_samples(item: T) -> list[str]:
+        def all_samples(item: T) -> list[Generation]:
             # Some servers (llama.cpp, Ollama) ignore n: ask again for what is missing.
-            samples: list[str] = []
+            samples: list[Generation] = []
             while len(samples) < params.n:
                 got = one(item, params.n - len(samples))
                 if not got:
@@ -156,7 +169,7 @@ class OpenAIBackend:
             return [all_samples(items[0])]
         pool = ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(items))))
         try:
-            futures: list[Future[list[str]]] = [pool.submit(all_samples, item) for item in items]
+            futures: list[Future[list[Generation]]] = [pool.submit(all_samples, item) for item in items]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             for future in done:
                 error = future.exception()
@@ -166,6 +179,21 @@ class OpenAIBackend:
         finally:
             # Queued requests are dropped; ones in flight end within their timeout without holding up the error.
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _generations(choices: Sequence[tuple[str, str | None]], usage: Any, stop: Sequence[str]) -> list[Generation]:
+    """The choices of one response as Generations. The server reports usage per request, so the completion
+    tokens are shared out over its choices (the remainder to the first)."""
+    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0) if usage is not None else 0
+    completion = int(getattr(usage, "completion_tokens", 0) or 0) if usage is not None else 0
+    share, rest = divmod(completion, max(1, len(choices)))
+    out = []
+    for i, (raw, reason) in enumerate(choices):
+        text = cut_at_stop(raw, stop)
+        # A server that ignores `stop` ran past it: the sample did end at a stop sequence.
+        finish = "stop" if len(text) < len(raw) else (reason or "stop")
+        out.append(Generation(text, finish, prompt_tokens, share + (rest if i == 0 else 0)))
+    return out
 
 
 def _one_line(exc: BaseException) -> str:

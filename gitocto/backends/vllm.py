@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gitocto.backends.base import Message, SamplingParams, check_params, cut_at_stop
+from gitocto.backends.base import Generation, Message, SamplingParams, check_params, cut_at_stop, texts
 from gitocto.errors import OctoError
 
 INSTALL_HINT = "vllm is not installed: pip install 'gitocto[vllm]'"
@@ -49,21 +49,40 @@ class VLLMBackend:
             seed=params.seed,
         )
 
-    def _collect(self, outputs: Sequence[Any], params: SamplingParams) -> list[list[str]]:
+    def _collect(self, outputs: Sequence[Any], params: SamplingParams) -> list[list[Generation]]:
         results = []
         for out in outputs:
-            self.prompt_tokens += len(out.prompt_token_ids or [])
+            prompt_tokens = len(out.prompt_token_ids or [])
+            self.prompt_tokens += prompt_tokens
             self.completion_tokens += sum(len(o.token_ids) for o in out.outputs)
             ordered = sorted(out.outputs, key=lambda o: o.index)
-            results.append([cut_at_stop(o.text, params.stop) for o in ordered])
+            results.append([_generation(o, prompt_tokens, params.stop) for o in ordered])
         return results
 
     def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
         """Return `params.n` completions per prompt; vLLM schedules all of them together."""
-        outputs = self.llm.generate(list(prompts), self._sampling(params), use_tqdm=False)
-        return self._collect(outputs, params)
+        return texts(self.complete_generations(prompts, params))
 
     def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
         """Return `params.n` assistant replies per conversation, through the model's chat template."""
+        return texts(self.chat_generations(conversations, params))
+
+    def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
+        """Like `complete`, with each sample's finish reason and token counts."""
+        outputs = self.llm.generate(list(prompts), self._sampling(params), use_tqdm=False)
+        return self._collect(outputs, params)
+
+    def chat_generations(
+        self, conversations: Sequence[list[Message]], params: SamplingParams
+    ) -> list[list[Generation]]:
+        """Like `chat`, with each reply's finish reason and token counts."""
         outputs = self.llm.chat(list(conversations), self._sampling(params), use_tqdm=False)
         return self._collect(outputs, params)
+
+
+def _generation(output: Any, prompt_tokens: int, stop: Sequence[str]) -> Generation:
+    """One vLLM CompletionOutput as a Generation; vLLM's finish_reason is "stop" or "length" (or "abort")."""
+    raw = output.text
+    text = cut_at_stop(raw, stop)
+    reason = "stop" if len(text) < len(raw) else str(output.finish_reason or "stop")
+    return Generation(text, reason, prompt_tokens, len(output.token_ids))

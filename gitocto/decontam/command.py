@@ -69,8 +69,8 @@ def parse_fields(spec: str | None) -> list[str] | None:
 def print_report(console: Console, total: int, dropped: Sequence[Dropped], examples: int = 10) -> None:
     """A summary of the drops by rule and field, with a few examples."""
     console.print(f"decontaminate: {total} records, {len(dropped)} dropped, {total - len(dropped)} kept "
-                  f"(rules: whitespace-normalised substring of >= {MIN_SUBSTRING_CHARS} chars, "
-                  f"shared {NGRAM}-gram of words)", markup=False, highlight=False)
+                  f"(rules: whitespace-normalised substring of >= {MIN_SUBSTRING_CHARS} chars, or shorter beside the "
+                  f"problem's entry point; shared {NGRAM}-gram of words)", markup=False, highlight=False)
     by_reason = Counter((d.hit.rule, d.field, d.hit.field) for d in dropped)
     for (rule, field, bench_field), count in by_reason.most_common():
         console.print(f"  {count:6d}  {rule:9s} in {field} (benchmark {bench_field})", markup=False, highlight=False)

@@ -2,8 +2,10 @@
 
 Rules (documented in README.md, section "git octo decontaminate"):
 - substring: a benchmark prompt, docstring or canonical solution of at least MIN_SUBSTRING_CHARS characters
-  (after collapsing whitespace) occurs in the record's text, whitespace collapsed the same way. Shorter texts
-  (`return a + b`) would match innocent code everywhere, so they are left to the n-gram rule.
+  (after collapsing whitespace) occurs in the record's text, whitespace collapsed the same way. A shorter text
+  (`return x + y`) alone would match innocent code everywhere: it counts only when the same field also names
+  the problem's entry point (`add`, as a whole word) within ENTRY_POINT_WINDOW characters of it, i.e. the same
+  function with the same body (a whole file that defines some `add` far from a `return x + y` does not count).
 - n-gram: the record shares a run of NGRAM consecutive word tokens (`\\w+`, case kept) with one of those texts.
   N-grams found in two or more distinct problems are boilerplate (Java's
   `import java.util.*; import java.lang.*; class Solution`), not a leak, and are ignored; so are n-grams of
@@ -20,6 +22,7 @@ from pathlib import Path
 
 NGRAM = 10
 MIN_SUBSTRING_CHARS = 40
+ENTRY_POINT_WINDOW = 120  # planted HumanEvalPack solutions have their entry point at most 48 characters away
 MAX_SHARED_PROBLEMS = 2
 MIN_NGRAM_CHARS = 35
 BENCHMARK_FIELDS = ("prompt", "docstring", "canonical_solution")
@@ -47,6 +50,7 @@ class BenchmarkText:
     task_id: str
     field: str
     text: str
+    entry_point: str = ""  # the function the problem defines: what a short text needs beside it to count
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,11 @@ class BenchmarkIndex:
     def __init__(self, texts: Sequence[BenchmarkText], n: int = NGRAM) -> None:
         self.n = n
         self.long_texts = [t for t in texts if len(t.text) >= MIN_SUBSTRING_CHARS]
+        self.short_texts = [
+            (t, re.compile(rf"(?<!\w){re.escape(t.entry_point)}(?!\w)"))
+            for t in texts
+            if len(t.text) < MIN_SUBSTRING_CHARS and t.entry_point
+        ]
         owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for i, text in enumerate(texts):
             for gram in set(word_ngrams(text.text, n)):
@@ -96,7 +105,21 @@ class BenchmarkIndex:
         for bench in self.long_texts:
             if bench.text in flat:
                 return Hit("substring", bench.task_id, bench.field, bench.text[:80])
+        for bench, entry_point in self.short_texts:
+            if _near_entry_point(flat, bench.text, entry_point):
+                return Hit("substring", bench.task_id, bench.field, bench.text)
         return None
+
+
+def _near_entry_point(flat: str, text: str, entry_point: re.Pattern[str]) -> bool:
+    """Whether `text` occurs in `flat` with the entry point named within ENTRY_POINT_WINDOW characters of it."""
+    start = flat.find(text)
+    while start != -1:
+        around = flat[max(0, start - ENTRY_POINT_WINDOW) : start + len(text) + ENTRY_POINT_WINDOW]
+        if entry_point.search(around):
+            return True
+        start = flat.find(text, start + 1)
+    return False
 
 
 def build_index(data_dir: Path | None = None, langs: Sequence[str] | None = None) -> BenchmarkIndex:
@@ -109,5 +132,5 @@ def build_index(data_dir: Path | None = None, langs: Sequence[str] | None = None
             for field in BENCHMARK_FIELDS:
                 value = normalise(str(getattr(problem, field)))
                 if value:
-                    texts.append(BenchmarkText(problem.task_id, field, value))
+                    texts.append(BenchmarkText(problem.task_id, field, value, problem.entry_point))
     return BenchmarkIndex(texts)

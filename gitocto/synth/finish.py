@@ -10,6 +10,8 @@ from typing import Any
 from gitocto.synth.state import RunState
 
 NEAR_THRESHOLD = 0.7  # MinHash Jaccard over 5-token shingles of instruction + response
+# Every text a sample carries that could hold benchmark text; fields a method does not write are skipped.
+CHECKED_FIELDS = ("instruction", "response", "seed", "tests", "input", "instruction_only")
 
 
 @dataclass
@@ -63,7 +65,7 @@ def finish(state: RunState, output: Path, data_dir: Path | None, decontaminate: 
         from gitocto.decontam.command import decontaminate as drop_leaks
         from gitocto.decontam.index import build_index
 
-        candidates, leaks = drop_leaks(candidates, build_index(data_dir), ["instruction", "response", "seed"])
+        candidates, leaks = drop_leaks(candidates, build_index(data_dir), CHECKED_FIELDS)
         for leak in leaks:
             summary.dropped[f"benchmark leak ({leak.hit.rule})"] += 1
     candidates, exact = exact_dedup(candidates, key=lambda r: f"{r['instruction']}\n{r['response']}")

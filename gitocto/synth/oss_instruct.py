@@ -11,7 +11,7 @@ from rich.console import Console
 from gitocto.backends import Backend
 from gitocto.errors import OctoError
 from gitocto.synth.finish import NEAR_THRESHOLD, Summary, finish
-from gitocto.synth.parse import code_block, parse_sections
+from gitocto.synth.parse import code_block, drop_reason, parse_sections
 from gitocto.synth.pipeline import Entry, filter_by_execution, run_chunks
 from gitocto.synth.prompts import PROMPT_VERSION, oss_instruct_prompt
 from gitocto.synth.seeds import Seed, sample_seed
@@ -71,12 +71,13 @@ def parse_response(text: str, finish_reason: str | None = None) -> tuple[dict[st
             "tests": code_block(tests) if tests else ""}, None
 
 
-def make_entry(seed: Seed, reply: str, teacher_label: str) -> Entry:
-    """The state entry for one seed and the teacher's reply: a kept record, or a drop with its reason."""
-    parts, error = parse_response(reply)
+def make_entry(seed: Seed, reply: str, teacher_label: str, finish_reason: str | None = None) -> Entry:
+    """The state entry for one seed and the teacher's reply (and why the reply ended): a kept record, or a drop
+    with its reason."""
+    parts, error = parse_response(reply, finish_reason)
     key = str(seed.index)
     if parts is None:
-        return {"key": key, "status": "dropped", "reason": f"malformed reply: {error}"}
+        return {"key": key, "status": "dropped", "reason": drop_reason(str(error))}
     record = {
         "instruction": parts["problem"], "response": parts["solution"], "tests": parts["tests"],
         "lang": seed.lang, "seed": seed.text, "seed_origin": seed.origin, "seed_index": seed.index,
@@ -94,8 +95,8 @@ def oss_instruct(opts: SynthOptions, backend: Backend | None = None, console: Co
 
     def work(keys: list[str]) -> list[Entry]:
         seeds = [sample_seed(files, int(k), opts.seed) for k in keys]
-        replies = teacher.ask([oss_instruct_prompt(s.text, s.lang, opts.tests) for s in seeds])
-        entries = [make_entry(s, r, teacher.label) for s, r in zip(seeds, replies, strict=True)]
+        replies = teacher.ask_replies([oss_instruct_prompt(s.text, s.lang, opts.tests) for s in seeds])
+        entries = [make_entry(s, r.text, teacher.label, r.finish_reason) for s, r in zip(seeds, replies, strict=True)]
         filter_by_execution(entries, opts.execute, opts.workers)
         return entries
 

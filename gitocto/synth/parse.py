@@ -33,6 +33,9 @@ def _header(name: str) -> re.Pattern[str]:
     return re.compile(rf"^[ \t#*]*\[{re.escape(name)}\][ \t*:]*", re.IGNORECASE | re.MULTILINE)
 
 
+CUT_OFF = "cut off by the length limit"
+
+
 def looks_cut_off(text: str) -> bool:
     """True when a code fence is left open: what a reply stopped by the length limit usually looks like."""
     return len(_FENCE.findall(text)) % 2 == 1
@@ -42,7 +45,7 @@ def parse_sections(text: str, required: Sequence[str], optional: Sequence[str] =
                    finish_reason: str | None = None) -> Parsed:
     """Split `text` at `[Name]` headers; the required ones must all be present, in this order, and non-empty."""
     if finish_reason == "length" or looks_cut_off(text):
-        return Parsed(error="cut off by the length limit")
+        return Parsed(error=CUT_OFF)
     order = [*required, *optional]
     found: list[tuple[int, int, str]] = []
     for name in order:
@@ -70,6 +73,11 @@ def code_block(text: str) -> str:
     """The first fenced code block of `text`, or the whole text when it has no fence."""
     match = _BLOCK.search(text)
     return (match.group(1) if match else text).strip("\n")
+
+
+def drop_reason(error: str, what: str = "reply") -> str:
+    """The counted reason for a reply that failed to parse: a cut-off reply is its own reason, not malformed."""
+    return f"{what} {error}" if error == CUT_OFF else f"malformed {what}: {error}"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitocto.backends import Backend, SamplingParams, make_backend
+from gitocto.backends import Backend, Generation, SamplingParams, make_backend
 from gitocto.errors import OctoError
 
 BACKOFF_S = 2.0
@@ -52,15 +52,20 @@ class Teacher:
         return int(getattr(self.backend, "prompt_tokens", 0)), int(getattr(self.backend, "completion_tokens", 0))
 
     def ask(self, prompts: Sequence[str]) -> list[str]:
-        """One reply per prompt; a failed chunk is tried again after a growing pause before the error is raised."""
+        """One reply text per prompt (see `ask_replies`)."""
+        return [r.text for r in self.ask_replies(prompts)]
+
+    def ask_replies(self, prompts: Sequence[str]) -> list[Generation]:
+        """One reply per prompt, with why it ended ("length": cut off by --max-new-tokens); a failed chunk is
+        tried again after a growing pause before the error is raised."""
         conversations = [[{"role": "user", "content": p}] for p in prompts]
         # The client already retried each request; one more pass over the chunk covers a server restart.
         attempts = 1 + min(1, self.spec.max_retries)
         for attempt in range(attempts):
             try:
-                replies = self.backend.chat(conversations, self.params)
+                replies = self.backend.chat_generations(conversations, self.params)
                 self.requests += len(prompts)
-                return [r[0] if r else "" for r in replies]
+                return [r[0] if r else Generation("", "stop", 0, 0) for r in replies]
             except OctoError:
                 if attempt == attempts - 1:
                     raise

@@ -13,7 +13,7 @@ from gitocto.errors import OctoError
 from gitocto.synth.finish import Summary, finish
 from gitocto.synth.functions import Function, extract_functions
 from gitocto.synth.oss_instruct import SynthOptions
-from gitocto.synth.parse import code_block, parse_sections, parse_verdict
+from gitocto.synth.parse import CUT_OFF, code_block, drop_reason, parse_sections, parse_verdict
 from gitocto.synth.pipeline import Entry, filter_by_execution, run_chunks
 from gitocto.synth.prompts import (
     LANG_NAMES,
@@ -74,9 +74,9 @@ def show_example(record: dict[str, Any], reasons: str = "") -> str:
     return f"{text}\nRejected because: {reasons}" if reasons else text
 
 
-def parse_generation(text: str) -> tuple[dict[str, str] | None, str | None]:
+def parse_generation(text: str, finish_reason: str | None = None) -> tuple[dict[str, str] | None, str | None]:
     """(instruction, input, solution, tests) of a generator reply, or None and why it is dropped."""
-    parsed = parse_sections(text, SECTIONS, ("Tests",))
+    parsed = parse_sections(text, SECTIONS, ("Tests",), finish_reason)
     if not parsed.ok:
         return None, parsed.error
     s = parsed.sections
@@ -129,13 +129,13 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
                    for k, f in zip(keys, items, strict=True)]
         prompts = [generator_prompt(_task_for(task, t), f.code, t or f.lang, f.fixed, with_tests, pools.good,
                                     pools.bad) for f, t in zip(items, targets, strict=True)]
-        replies = teacher.ask(prompts)
+        replies = teacher.ask_replies(prompts)
         entries: list[Entry] = []
         judged: list[tuple[Entry, list[str]]] = []
         for key, item, target, reply in zip(keys, items, targets, replies, strict=True):
-            parts, error = parse_generation(reply)
+            parts, error = parse_generation(reply.text, reply.finish_reason)
             if parts is None:
-                entries.append({"key": key, "status": "dropped", "reason": f"malformed reply: {error}"})
+                entries.append({"key": key, "status": "dropped", "reason": drop_reason(str(error))})
                 continue
             instruction = parts["instruction"] + (f"\n\n{parts['input']}" if parts["input"] else "")
             record = {
@@ -149,10 +149,14 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
             entries.append(entry)
             judged.append((entry, [discriminator_prompt(_task_for(task, target), parts["instruction"],
                                                         parts["input"], parts["solution"])]))
-        verdicts = discriminator.ask([p[0] for _, p in judged]) if judged else []
+        verdicts = discriminator.ask_replies([p[0] for _, p in judged]) if judged else []
         questions = checklist(task)
-        for (entry, _), reply in zip(judged, verdicts, strict=True):
-            verdict = parse_verdict(reply, questions)
+        for (entry, _), answer in zip(judged, verdicts, strict=True):
+            if answer.finish_reason == "length":
+                # A checklist cut short may lack the very `no` that would reject the example.
+                entry.update(status="dropped", reason=f"discriminator reply {CUT_OFF}")
+                continue
+            verdict = parse_verdict(answer.text, questions)
             if verdict is None:
                 entry.update(status="dropped", reason="malformed discriminator reply: no overall yes/no")
             elif not verdict.accepted:

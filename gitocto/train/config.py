@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
+import re
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +87,69 @@ def parse_data_arg(arg: str) -> DataSource:
     return DataSource(path=arg)
 
 
+_YAML_EXPONENT = re.compile(r"[-+]?\d+(\.\d*)?[eE][-+]?\d+")
+_INVALID = object()
+
+
+def _describe(expected: Any) -> str:
+    """A type annotation in words, for error messages."""
+    if typing.get_origin(expected) in (typing.Union, types.UnionType):
+        arms = [a for a in typing.get_args(expected) if a is not type(None)]
+        words = " or ".join(_describe(a) for a in arms)
+        return f"{words} (or left out)" if len(arms) < len(typing.get_args(expected)) else words
+    if typing.get_origin(expected) is list:
+        return f"a list of {_describe(typing.get_args(expected)[0]).removeprefix('a ')}s"
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(expected, str(expected))
+
+
+def _conform(value: Any, expected: Any) -> Any:
+    """`value` as the annotated type (an int is a valid float; a path a valid string), or _INVALID.
+
+    Strict on purpose: YAML's `256` and `"256"` differ, and `1.5` steps or `true` as a count would silently train
+    something other than what was asked.
+    """
+    if typing.get_origin(expected) in (typing.Union, types.UnionType):
+        for arm in typing.get_args(expected):
+            got = _conform(value, arm)
+            if got is not _INVALID:
+                return got
+        return _INVALID
+    if expected is type(None):
+        return None if value is None else _INVALID
+    if typing.get_origin(expected) is list:
+        if not isinstance(value, (list, tuple)):
+            return _INVALID
+        items = [_conform(v, typing.get_args(expected)[0]) for v in value]
+        return _INVALID if any(i is _INVALID for i in items) else items
+    if expected is bool:
+        return value if isinstance(value, bool) else _INVALID
+    if expected is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else _INVALID
+    if expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok else _INVALID
+    if expected is str:
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        return value if isinstance(value, str) else _INVALID
+    return value if isinstance(value, expected) else _INVALID
+
+
+def _typed(key: str, value: Any, expected: Any, where: str) -> Any:
+    """`value` conformed to `expected`, or an OctoError naming the key and the type it takes."""
+    got = _conform(value, expected)
+    if got is _INVALID:
+        hint = ""
+        if isinstance(value, str) and _YAML_EXPONENT.fullmatch(value):
+            mantissa, exponent = value.lower().split("e")
+            mantissa += "" if "." in mantissa else ".0"
+            exponent = exponent if exponent[0] in "+-" else "+" + exponent
+            fixed = f"{mantissa}e{exponent}"
+            hint = f" (YAML reads {value} as text: write {fixed})"
+        raise OctoError(f"{where}: '{key}' must be {_describe(expected)}, not {value!r}{hint}")
+    return got
+
+
 def _data_sources(value: Any, where: str) -> list[DataSource]:
     if isinstance(value, (str, Path)):
         value = [value]
@@ -98,7 +165,11 @@ def _data_sources(value: Any, where: str) -> list[DataSource]:
             unknown = set(item) - {"path", "weight", "format"}
             if unknown or "path" not in item:
                 raise OctoError(f"{where}: each data entry takes path, weight and format (got {sorted(item)})")
-            sources.append(DataSource(str(item["path"]), float(item.get("weight", 1.0)), item.get("format")))
+            sources.append(DataSource(
+                _typed("data: path", item["path"], str, where),
+                _typed("data: weight", item.get("weight", 1.0), float, where),
+                _typed("data: format", item.get("format"), str | None, where),
+            ))
         else:
             raise OctoError(f"{where}: cannot read data entry {item!r}")
     return sources
@@ -139,6 +210,10 @@ def build_config(recipe: Mapping[str, Any], overrides: Mapping[str, Any], where:
         merged["data"] = _data_sources(merged["data"], where)
     if isinstance(merged.get("report_to"), str):
         merged["report_to"] = [merged["report_to"]]
+    hints = typing.get_type_hints(TrainConfig)
+    for key, value in merged.items():
+        if key != "data" and key in hints:
+            merged[key] = _typed(key, value, hints[key], where)
     try:
         config = TrainConfig(**merged)
     except TypeError as exc:

@@ -1,8 +1,9 @@
 """The finetuning recipe: one readable loop composing the parts in `gitocto.train`.
 
-Each optimizer step takes `grad_accum × processes` micro-batches from the epoch's fixed plan; every process
-takes its share and the loss is normalised by the loss-bearing tokens of the whole step, so the update does not
-depend on how tokens were split into micro-batches, rows or processes (packed and unpacked agree).
+Each optimizer step takes `grad_accum × processes` micro-batches from the epoch's fixed plan (the last step of an
+epoch takes what is left, so every sample is trained); every process takes its share and the loss is normalised
+by the loss-bearing tokens of the whole step, so the update does not depend on how tokens were split into
+micro-batches, rows or processes (packed and unpacked agree).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ TRACKER_PACKAGES = {
     "clearml": "clearml", "dvclive": "dvclive", "swanlab": "swanlab", "trackio": "trackio",
 }
 METRICS_FILE = "metrics.jsonl"
+SUMMARY_FILE = "gitocto-train.json"
 
 
 def check_trackers(names: list[str]) -> None:
@@ -141,6 +143,14 @@ class Run:
         if self.accelerator.is_main_process:
             print(f"git octo train: {message}", file=sys.stderr, flush=True)
 
+    def main_says(self, answer: bool) -> bool:
+        """The main process's answer, on every process (each may see a different file system)."""
+        from accelerate.utils import broadcast_object_list
+
+        if self.accelerator.num_processes == 1:
+            return answer
+        return bool(broadcast_object_list([answer], from_process=0)[0])
+
     def batch(self, micro_batch: list[list[Sample]], pad_id: int) -> Batch:
         """Collate a micro-batch and move it to this process's device."""
         return collate(micro_batch, pad_id, self.config.seq_len, self.config.packing, self.attn).to(self.device)
@@ -201,12 +211,8 @@ def train(config: TrainConfig) -> int:
         model.to(run.device)
 
     per_step = config.grad_accum * acc.num_processes
-    steps_per_epoch = len(corpus.epoch(0, config)) // per_step
-    if steps_per_epoch == 0:
-        raise OctoError(
-            f"one step needs {per_step} micro-batches (grad_accum × processes) but an epoch has only "
-            f"{len(corpus.epoch(0, config))}: lower batch_size or grad_accum, or add data"
-        )
+    # Rounded up: an epoch's last step takes the micro-batches that do not fill a whole step.
+    steps_per_epoch = -(-len(corpus.epoch(0, config)) // per_step)
     total_steps = config.max_steps or max(1, round(config.epochs * steps_per_epoch))
     optimizer = make_optimizer(model, config)
     scheduler_name = "constant_with_warmup" if config.lr_scheduler == "constant" else config.lr_scheduler
@@ -230,36 +236,43 @@ def train(config: TrainConfig) -> int:
     run.output.mkdir(parents=True, exist_ok=True)
     metrics_path = run.output / METRICS_FILE
     plan = corpus.epoch(state.epoch, config)
+    first_step = state.step
     window_tokens = window_loss_tokens = window_attn = 0
     window_start = time.perf_counter()
     last: dict[str, Any] = {}
     model.train()
     while state.step < total_steps:
-        if state.micro_batch + per_step > len(plan):
+        if state.micro_batch >= len(plan):
             state.epoch, state.micro_batch = state.epoch + 1, 0
             plan = corpus.epoch(state.epoch, config)
         step_plan = plan[state.micro_batch : state.micro_batch + per_step]
         step_loss_tokens = sum(s.n_loss for mb in step_plan for row in mb for s in row)
         mine = step_plan[acc.process_index :: acc.num_processes]
+        # A short last step leaves some processes fewer micro-batches (or none), but every process must run as
+        # many forward and backward passes as the others (DDP and FSDP passes are collective): the missing
+        # ones repeat the step's first micro-batch with weight 0.
+        rounds = -(-len(step_plan) // acc.num_processes)
         lr = scheduler.get_last_lr()[0]
         summed = torch.zeros((), device=run.device, dtype=torch.float64)
-        for i, mb in enumerate(mine):
-            b = run.batch(mb, pad_id)
-            sync = contextlib.nullcontext() if i == len(mine) - 1 else acc.no_sync(model)
+        for i in range(rounds):
+            counted = i < len(mine)
+            b = run.batch(mine[i] if counted else step_plan[0], pad_id)
+            sync = contextlib.nullcontext() if i == rounds - 1 else acc.no_sync(model)
             with sync:
                 loss = loss_sum(model, b)
                 # DDP averages gradients over processes; scaling by their number makes the result a mean per token.
-                acc.backward(loss * acc.num_processes / step_loss_tokens)
-            summed += loss.detach().double()
-            window_tokens += b.n_tokens
-            window_attn += b.attn_sq
+                acc.backward(loss * (acc.num_processes / step_loss_tokens if counted else 0.0))
+            if counted:
+                summed += loss.detach().double()
+                window_tokens += b.n_tokens
+                window_attn += b.attn_sq
         if config.max_grad_norm > 0:
             acc.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         state.step += 1
-        state.micro_batch += per_step
+        state.micro_batch += len(step_plan)
         window_loss_tokens += step_loss_tokens
 
         due_log = state.step % config.log_every == 0 or state.step == total_steps
@@ -288,10 +301,18 @@ def train(config: TrainConfig) -> int:
         # Time spent on eval, logging and checkpoints is not training time.
         window_start = time.perf_counter() if due_log else window_start + (time.perf_counter() - paused)
 
-    if corpus.eval_samples and "eval_loss" not in last:
+    # Resuming a run that had already finished trains nothing: what that run did for its last step (the final
+    # eval line, the saved model) is not done twice. The main process decides, so all processes agree.
+    trained = state.step > first_step
+    if corpus.eval_samples and "eval_loss" not in last and (
+        trained or not run.main_says(logged_eval(metrics_path, state.step))
+    ):
         last = {"step": state.step, "eval_loss": evaluate(run, model, corpus.eval_samples, pad_id)}
         log_metrics(run, metrics_path, last)
-    finish(run, model, tokenizer, config, corpus, state)
+    if trained or not run.main_says(saved_at(run.output) == state.step):
+        finish(run, model, tokenizer, config, corpus, state)
+    else:
+        run.log(f"the model of step {state.step} is already saved in {run.output}")
     if config.report_to:
         acc.end_training()
     if config.bench and acc.is_main_process:
@@ -306,6 +327,28 @@ def report_corpus(run: Run, corpus: Corpus) -> None:
     if corpus.skipped:
         reasons = ", ".join(f"{n} {why}" for why, n in corpus.skipped.most_common())
         run.log(f"skipped {sum(corpus.skipped.values())} records: {reasons}")
+
+
+def logged_eval(path: Path, step: int) -> bool:
+    """Whether metrics.jsonl already holds an eval loss for `step` (from an earlier run into this output)."""
+    if not path.is_file():
+        return False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            row = json.loads(line)
+            if isinstance(row, dict) and row.get("step") == step and "eval_loss" in row:
+                return True
+    return False
+
+
+def saved_at(output: Path) -> int | None:
+    """The step of the final model saved in `output` (gitocto-train.json is written after it), or None."""
+    try:
+        summary = json.loads((output / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    steps = summary.get("steps") if isinstance(summary, dict) else None
+    return steps if isinstance(steps, int) else None
 
 
 def log_metrics(run: Run, path: Path, metrics: dict[str, Any]) -> None:
@@ -337,6 +380,6 @@ def finish(run: Run, model: Any, tokenizer: Any, config: TrainConfig, corpus: Co
         summary = {"config": to_yaml_dict(config), "steps": state.step, "epoch": state.epoch,
                    "skipped": dict(corpus.skipped), "train_samples": [len(g) for g in corpus.groups],
                    "eval_samples": len(corpus.eval_samples)}
-        (run.output / "gitocto-train.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        (run.output / SUMMARY_FILE).write_text(json.dumps(summary, indent=1), encoding="utf-8")
         run.log(f"saved the model to {run.output}")
     acc.wait_for_everyone()

@@ -118,3 +118,19 @@ def test_bad_endpoint_and_options() -> None:
         normalise_endpoint("ftp://h/v1")
     with pytest.raises(OctoError, match="concurrency"):
         OpenAIBackend("http://127.0.0.1:1/v1", model="m", concurrency=0)
+
+
+def test_generations_carry_the_servers_finish_reason(client: OpenAIBackend, hf_backend: HFBackend) -> None:
+    conversation = [{"role": "user", "content": "Fix bugs in add."}]
+    # Two tokens cannot finish a reply: the server says "length", and the backend passes it on.
+    (reply,), = client.chat_generations([conversation], SamplingParams(max_new_tokens=2))
+    assert reply.finish_reason == "length" and reply.completion_tokens == 2 and reply.prompt_tokens > 0
+    assert reply.text == hf_backend.chat([conversation], SamplingParams(max_new_tokens=2))[0][0]
+    rows = client.complete_generations(PROMPTS[:2], SamplingParams(n=2, temperature=0.7, max_new_tokens=3))
+    assert [[g.finish_reason for g in row] for row in rows] == [["length"] * 2] * 2
+    assert [[g.text for g in row] for row in rows] == client.complete(PROMPTS[:2], SamplingParams(
+        n=2, temperature=0.7, max_new_tokens=3))
+    full = client.complete(PROMPTS[:1], SamplingParams(max_new_tokens=30))[0][0]
+    stop = next(c for c in full[2:] if c.isascii() and c.isprintable())
+    (stopped,), = client.complete_generations(PROMPTS[:1], SamplingParams(max_new_tokens=30, stop=(stop,)))
+    assert stopped.finish_reason == "stop" and stopped.text == full[: full.index(stop)]

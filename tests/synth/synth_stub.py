@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -73,10 +73,13 @@ class StubTeacher:
 
 
 @contextlib.contextmanager
-def stub_teacher(latency: float = 0.0, fail_after: int | None = None) -> Iterator[StubTeacher]:
+def stub_teacher(latency: float = 0.0, fail_after: int | None = None,
+                 cut_off: Callable[[str], bool] | None = None) -> Iterator[StubTeacher]:
     """Serve /v1/models and /v1/chat/completions on a free port until the block ends; each chat waits `latency` s.
 
-    With `fail_after`, every chat after that many answers gets a 503, as from a teacher that went down.
+    With `fail_after`, every chat after that many answers gets a 503, as from a teacher that went down. A prompt
+    for which `cut_off` is true gets its usual (well-formed) reply with finish_reason "length", as when the
+    server's token limit ended it at a section boundary: only the finish reason tells.
     """
     stub = StubTeacher()
 
@@ -104,11 +107,12 @@ def stub_teacher(latency: float = 0.0, fail_after: int | None = None) -> Iterato
                     return
                 stub.prompts.append(prompt)
             text = reply_for(prompt)
+            finish = "length" if cut_off is not None and cut_off(prompt) else "stop"
             if latency:
                 time.sleep(latency)  # a remote teacher's generation time, so concurrency can show
             self._send({
                 "id": "chatcmpl-stub", "object": "chat.completion", "created": 0, "model": "stub-teacher",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
                 "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
                           "total_tokens": len(prompt.split()) + len(text.split())},
             })

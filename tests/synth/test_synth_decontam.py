@@ -36,6 +36,37 @@ def test_planted_humaneval_solution_is_removed(index: BenchmarkIndex, humanevalp
     assert [(d.position, d.field, d.hit.task_id) for d in dropped] == [(1, "response", "Python/12")]
 
 
+FENCES = {"python": "python", "cpp": "cpp", "java": "java", "js": "javascript", "go": "go", "rust": "rust"}
+
+
+def test_every_planted_canonical_solution_of_all_six_languages_is_dropped(index: BenchmarkIndex,
+                                                                          humanevalpack_dir: Path) -> None:
+    # Short solutions too (`return x + y`, Python/38's `return encode_cyclic(encode_cyclic(s))`): with their
+    # declaration beside them, they are the benchmark's function.
+    planted = []
+    for lang, fence in FENCES.items():
+        for line in (humanevalpack_dir / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            planted.append({"instruction": f"Write {row['entry_point']} in {lang}.",
+                            "response": f"Here it is:\n```{fence}\n{row['declaration']}{row['canonical_solution']}```",
+                            "task_id": row["task_id"]})
+    assert len(planted) == 984
+    kept, dropped = decontaminate(planted, index, ["instruction", "response"])
+    assert [r["task_id"] for r in kept] == []
+    assert {d.field for d in dropped} == {"response"}
+
+
+def test_a_short_text_counts_only_beside_its_entry_point(index: BenchmarkIndex, humanevalpack_dir: Path) -> None:
+    rust = problem(humanevalpack_dir, "rust", 23)  # docstring "Return length of given string", entry point strlen
+    assert index.find(f"/* {rust['docstring']} */ fn strlen(s: &str) -> i32 {{ todo!() }}") is not None
+    assert index.find(rust["docstring"]) is None  # alone it is an ordinary sentence
+    assert index.find("def add(x, y):\n    return x + y\n") is not None  # Python/53 itself
+    assert index.find("def plus(x, y):\n    return x + y\n") is None
+    far = "def add(a, b):\n    pass\n" + "# filler line of text\n" * 10 + "def g(x, y):\n    return x + y\n"
+    assert index.find(far) is None  # the same words in an unrelated function further on
+    assert index.find("def address(x, y):\n    return x + y\n") is None  # the name as a whole word only
+
+
 def test_reformatted_prompt_and_other_languages_are_caught(index: BenchmarkIndex, humanevalpack_dir: Path) -> None:
     py = problem(humanevalpack_dir, "python", 3)
     squeezed = "\n\n".join(line.strip() for line in py["prompt"].splitlines())  # whitespace changed, text kept

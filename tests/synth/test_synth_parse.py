@@ -61,6 +61,22 @@ def test_reply_cut_off_by_the_length_limit_is_dropped() -> None:
     assert parse_response(WELL_FORMED, finish_reason="length") == (None, "cut off by the length limit")
 
 
+def test_make_entry_drops_a_reply_the_server_cut_off_with_its_own_reason() -> None:
+    from gitocto.synth.oss_instruct import make_entry
+    from gitocto.synth.seeds import Seed
+
+    seed = Seed(index=3, lang="python", text="x = 1", origin="a.py:1")
+    assert make_entry(seed, WELL_FORMED, "t", "stop")["status"] == "kept"
+    cut = make_entry(seed, WELL_FORMED, "t", "length")
+    assert cut == {"key": "3", "status": "dropped", "reason": "reply cut off by the length limit"}
+
+
+def test_generator_reply_cut_off_by_the_length_limit_is_dropped() -> None:
+    reply = "[Instruction]\nWrite f.\n[Input]\nNone\n[Solution]\n```python\ndef f():\n    pass\n```\n"
+    assert parse_generation(reply)[1] is None
+    assert parse_generation(reply, finish_reason="length") == (None, "cut off by the length limit")
+
+
 def test_generator_reply_with_none_input() -> None:
     reply = ("[Instruction]\nWrite a Rust function that reverses a string.\n[Input]\nNone\n"
              "[Solution]\n```rust\nfn rev(s: &str) -> String { s.chars().rev().collect() }\n```\n")

@@ -178,3 +178,47 @@ def test_teacher_failing_midway_keeps_finished_work_and_resume_completes(source_
         opts = options(source_repo, out, healthy.url, 20, execute=False, decontaminate=False)
         summary = oss_instruct(SynthOptions(**{**opts.__dict__, "seed": 0, "langs": ("python",)}))
         assert len(healthy.prompts) == 12 and summary.seeds == 20
+
+
+def test_replies_cut_off_by_the_length_limit_are_dropped_and_counted(source_repo: Path, tmp_path: Path) -> None:
+    from synth_stub import stub_teacher
+
+    # The stub's replies are well-formed; only the finish reason "length" says they were cut off.
+    with stub_teacher(cut_off=lambda prompt: True) as cut:
+        summary = oss_instruct(options(source_repo, tmp_path / "oss.jsonl", cut.url, 4, execute=False))
+    assert summary.kept == 0 and summary.dropped == {"reply cut off by the length limit": 4}
+    assert rows(tmp_path / "oss.jsonl") == []
+
+
+def test_wavecoder_drops_cut_off_generator_and_discriminator_replies(source_repo: Path, tmp_path: Path) -> None:
+    from synth_stub import stub_teacher
+
+    with stub_teacher(cut_off=lambda prompt: "You are a teacher" in prompt) as cut:
+        gen = wavecoder(WaveCoderOptions(options(source_repo, tmp_path / "g.jsonl", cut.url, 3, execute=False)))
+    assert gen.kept == 0 and gen.dropped == {"reply cut off by the length limit": 3}
+    with stub_teacher(cut_off=lambda prompt: "You check training examples" in prompt) as cut:
+        judge = wavecoder(WaveCoderOptions(options(source_repo, tmp_path / "d.jsonl", cut.url, 3, execute=False)))
+    assert judge.kept == 0 and judge.dropped == {"discriminator reply cut off by the length limit": 3}
+
+
+def test_benchmark_text_in_tests_or_wavecoder_input_is_a_leak(source_repo: Path, tmp_path: Path, stub: StubTeacher,
+                                                             humanevalpack_dir: Path) -> None:
+    from gitocto.synth.state import RunState
+
+    out = tmp_path / "oss.jsonl"
+    opts = options(source_repo, out, stub.url, 2, execute=False)
+    oss_instruct(opts)
+    row = json.loads((humanevalpack_dir / "python.jsonl").read_text().splitlines()[20])
+    clean = {"instruction": "Write it.", "response": "```python\nx = 1\n```", "seed": "x", "lang": "python",
+             "method": "oss-instruct", "teacher": "t", "prompt_version": PROMPT_VERSION}
+    planted = [
+        {**clean, "instruction": "Write t.", "tests": row["test"] + row["prompt"]},
+        {**clean, "instruction": "Write i.", "input": row["declaration"] + row["canonical_solution"]},
+        {**clean, "instruction": "Write o.", "instruction_only": row["prompt"]},
+    ]
+    state = RunState(out, opts.settings("oss-instruct"))
+    state.add([{"key": f"planted-{i}", "status": "kept", "record": r} for i, r in enumerate(planted)])
+    state.close()
+    summary = oss_instruct(opts)
+    assert sum(v for k, v in summary.dropped.items() if k.startswith("benchmark leak")) == 3
+    assert not {"Write t.", "Write i.", "Write o."} & {r["instruction"] for r in rows(out)}

@@ -19,17 +19,18 @@ def test_oss_instruct_against_git_octo_serve(tiny_model_dir: Path, source_repo: 
     out = tmp_path / "served.jsonl"
     with running_server(tiny_model_dir) as url:
         cmd = ["git", "octo", "synth", "oss-instruct", "--source", str(source_repo), "-n", "3", "-o", str(out),
-               "--endpoint", url, "--max-new-tokens", "8", "--concurrency", "3", "--data-dir",
+               "--endpoint", url, "--max-new-tokens", "2", "--concurrency", "3", "--data-dir",
                str(humanevalpack_dir)]
         first = subprocess.run(cmd, capture_output=True, text=True, check=False)
         assert first.returncode == 0, first.stderr
-        # A random model writes no sections: every reply is dropped, and said so, with its tokens counted.
+        # Two tokens end every reply at the limit: the server's finish_reason "length" reaches the parser, so each
+        # is dropped as cut off (not as malformed), and said so, with its tokens counted.
         assert "seeds done: 3; samples written: 0" in first.stderr
-        assert "malformed reply" in first.stderr
+        assert "dropped      3: reply cut off by the length limit" in first.stderr
         assert "teacher: 3 requests this run" in first.stderr and " 0 completion tokens" not in first.stderr
         entries = [json.loads(line) for line in state_path(out).read_text().splitlines()[1:]]
         assert sorted(e["key"] for e in entries) == ["0", "1", "2"]
-        assert all(e["status"] == "dropped" for e in entries)
+        assert all(e["status"] == "dropped" and e["reason"] == "reply cut off by the length limit" for e in entries)
         assert out.read_text() == ""
         again = subprocess.run(cmd, capture_output=True, text=True, check=False)
         assert again.returncode == 0, again.stderr

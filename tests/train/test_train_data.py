@@ -110,3 +110,39 @@ def test_shipped_recipes_are_valid() -> None:
         if path.name.startswith("accelerate-"):
             continue
         build_config(load_recipe(path), {"model": "m", "data": ["x.jsonl"], "output": "o"}, where=str(path))
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"seq_len": "256"}, "'seq_len' must be an integer, not '256'"),
+        ({"batch_size": 2.5}, "'batch_size' must be an integer, not 2.5"),
+        ({"max_steps": 1.5}, "'max_steps' must be an integer (or left out), not 1.5"),
+        ({"grad_accum": True}, "'grad_accum' must be an integer, not True"),
+        ({"report_to": 5}, "'report_to' must be a list of strings, not 5"),
+        ({"report_to": ["tensorboard", 5]}, "'report_to' must be a list of strings, not ['tensorboard', 5]"),
+        ({"lora_target_modules": 5}, "'lora_target_modules' must be a list of strings or a string, not 5"),
+        ({"data": [{"path": "x", "weight": "abc"}]}, "'data: weight' must be a number, not 'abc'"),
+        ({"data": [{"path": 3}]}, "'data: path' must be a string, not 3"),
+        ({"lora": "yes"}, "'lora' must be true or false, not 'yes'"),
+        ({"model": 7}, "'model' must be a string, not 7"),
+        ({"lr": "1e-4"}, "'lr' must be a number, not '1e-4' (YAML reads 1e-4 as text: write 1.0e-4)"),
+    ],
+)
+def test_config_values_of_the_wrong_type_name_the_key(tmp_path: Path, values: dict[str, object],
+                                                      message: str) -> None:
+    import yaml
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml.safe_dump({"model": "m", "data": "x.jsonl", "output": "o", **values}))
+    with pytest.raises(OctoError) as caught:
+        build_config(load_recipe(recipe), {}, where=str(recipe))
+    assert str(caught.value) == f"{recipe}: {message}"
+
+
+def test_config_accepts_ints_for_floats_and_a_string_for_lists() -> None:
+    config = build_config({"model": "m", "data": [{"path": "x", "weight": 2}], "output": "o", "epochs": 3, "lr": 1,
+                           "report_to": "tensorboard", "lora_target_modules": ["q_proj", "v_proj"]}, {})
+    assert config.epochs == 3.0 and isinstance(config.epochs, float) and isinstance(config.lr, float)
+    assert config.data[0].weight == 2.0 and config.report_to == ["tensorboard"]
+    assert config.lora_target_modules == ["q_proj", "v_proj"]
