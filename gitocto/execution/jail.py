@@ -85,7 +85,7 @@ def _can_keep_read_search() -> bool:
     return bool(int(bounding.split()[1], 16) & (1 << _CAP_DAC_READ_SEARCH))
 
 
-def _drop_root(libc: ctypes.CDLL) -> None:
+def _drop_root(libc: ctypes.CDLL, uid: int) -> None:
     # RLIMIT_NPROC is not enforced for real uid 0, so a fork bomb is only bounded once we are someone else.
     # CAP_DAC_READ_SEARCH (kept as an ambient capability) lets nobody still read the toolchains under /root;
     # where the capability is not available (some containers), staying root beats not reaching the toolchains.
@@ -93,8 +93,8 @@ def _drop_root(libc: ctypes.CDLL) -> None:
         return
     libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
     os.setgroups([])
-    os.setresgid(_NOBODY, _NOBODY, _NOBODY)
-    os.setresuid(_NOBODY, _NOBODY, _NOBODY)
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
     header = _CapHeader(0x20080522, 0)
     bit = 1 << _CAP_DAC_READ_SEARCH
     data = (_CapData * 2)(_CapData(bit, bit, bit), _CapData(0, 0, 0))
@@ -128,7 +128,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (int(spec["data"]), int(spec["data"])))
     resource.setrlimit(resource.RLIMIT_FSIZE, (int(spec["fsize"]), int(spec["fsize"])))
     if spec.get("drop_root") and os.geteuid() == 0:
-        _drop_root(libc)
+        _drop_root(libc, int(spec.get("uid", _NOBODY)))
     # NPROC counts every task of the real uid, so the limit is what exists now plus the program's allowance.
     nproc = _user_tasks(os.getuid()) + int(spec["nproc"])
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gitocto.errors import OctoError
 from gitocto.execution import toolchains
-from gitocto.execution.sandbox import Completed, Limits, run_sandboxed, scrubbed_env
+from gitocto.execution.sandbox import Completed, Limits, run_sandboxed, sandbox_uid, scrubbed_env
 
 LANGUAGES = ("python", "js", "java", "go", "cpp", "rust")
 _GIB = 1 << 30
@@ -21,7 +21,6 @@ _GIB = 1 << 30
 # go 20 (including its build) and cpp 60.
 RUN_TIMEOUT = {"python": 10.0, "js": 10.0, "java": 10.0, "go": 20.0, "cpp": 10.0, "rust": 10.0}
 COMPILE_TIMEOUT = 120.0
-_NOBODY = 65534
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,14 @@ def _tail(text: str, lines: int = 8, chars: int = 600) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])[-chars:]
 
 
-def _give_to_sandbox_user(path: Path) -> None:
-    # The run step drops to nobody when we are root: it must own its directory to write there.
+def _give_to_sandbox_user(path: Path, uid: int) -> None:
+    # The run step drops to the sandbox's own uid when we are root: it must own its directory to write there.
     if os.geteuid() != 0:
         return
     for root, dirs, files in os.walk(path):
         for name in [*dirs, *files]:
-            os.lchown(os.path.join(root, name), _NOBODY, _NOBODY)
-    os.chown(path, _NOBODY, _NOBODY)
+            os.lchown(os.path.join(root, name), uid, uid)
+    os.chown(path, uid, uid)
 
 
 class _Run:
@@ -75,8 +74,9 @@ class _Run:
 
     def run(self, argv: list[str], extra_env: dict[str, str] | None = None, quiet: bool = False) -> ExecResult:
         """Run the tests under the strict limits; `quiet`: any output at all means a failed assertion."""
-        _give_to_sandbox_user(self.workdir)
-        limits = Limits(cpu=self.run_timeout, data=2 * _GIB, fsize=64 << 20, nproc=64)
+        uid = sandbox_uid(self.workdir)
+        _give_to_sandbox_user(self.workdir, uid)
+        limits = Limits(cpu=self.run_timeout, data=2 * _GIB, fsize=64 << 20, nproc=64, uid=uid)
         done = run_sandboxed(argv, self.workdir, limits, self.run_timeout, scrubbed_env(str(self.workdir), extra_env))
         return self.verdict(done, quiet)
 

@@ -26,7 +26,19 @@ class Limits:
     fsize: int = 64 << 20
     nproc: int = 64
     drop_root: bool = True
+    uid: int = 65534  # who runs the program when drop_root applies (see sandbox_uid)
     writable: tuple[str, ...] = field(default_factory=tuple)
+
+
+# Sandboxed programs run under uids of their own, from this base: RLIMIT_NPROC counts all tasks of a uid, so a
+# shared one (nobody) would let a fork bomb in one sandbox starve every program running next to it of threads.
+_UID_BASE = 0x70000000
+_UID_SPAN = 1 << 24
+
+
+def sandbox_uid(workdir: Path) -> int:
+    """A uid for the program run in `workdir`, distinct from that of any other existing sandbox directory."""
+    return _UID_BASE + os.stat(workdir).st_ino % _UID_SPAN
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,10 @@ def scrubbed_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str,
         p for p in [os.path.dirname(sys.executable), *os.environ.get("PATH", "").split(os.pathsep),
                     "/usr/local/bin", "/usr/bin", "/bin"] if p
     )
-    env = {"PATH": path, "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    env = {"PATH": path, "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+           # numpy's BLAS would start a thread per core at import: on a many-core machine more than the sandbox's
+           # process allowance, and the program would fail before it ran.
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     env.update(extra or {})
     return env
 
@@ -72,6 +87,7 @@ def run_sandboxed(
         "fsize": limits.fsize,
         "nproc": limits.nproc,
         "drop_root": limits.drop_root,
+        "uid": limits.uid,
         "writable": [str(cwd), "/dev/null", *limits.writable],
     }
     cmd = [sys.executable, "-I", "-S", _JAIL, json.dumps(spec), "--", *argv]

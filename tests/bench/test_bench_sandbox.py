@@ -56,6 +56,30 @@ def test_fork_bomb_is_contained() -> None:
     assert _py(PASSING).passed
 
 
+def test_a_fork_bomb_does_not_starve_the_program_next_to_it() -> None:
+    bomb = textwrap.dedent("""
+        import os
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+    """)
+    # Starts its threads once the bomb has used up whatever process allowance it can reach.
+    neighbour = textwrap.dedent("""
+        import threading, time
+        time.sleep(1.5)
+        threads = [threading.Thread(target=time.sleep, args=(0.2,)) for _ in range(32)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    """)
+    results = run_programs([("python", bomb), ("python", neighbour)], workers=2, timeout=4)
+    assert not results[0].passed
+    assert results[1].passed, results[1].detail
+
+
 def test_memory_hog_is_refused() -> None:
     result = _py("blob = bytearray(8 * 1024 ** 3)\nassert blob\n")
     assert not result.passed and "MemoryError" in result.detail
