@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from json_server import JsonHandler, serving
 
 TRICKLE_EVERY_S = 0.3
 TRICKLE_FOR_AT_MOST_S = 20.0
@@ -24,30 +23,19 @@ class StubModel:
         self.url = ""
 
 
-def _handler(model: StubModel) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-            pass
-
-        def _send(self, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+def _handler(model: StubModel) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            self._send({"object": "list", "data": [{"id": "stub", "object": "model", "created": 0,
-                                                    "owned_by": "test"}]})
+            self.send_json({"object": "list", "data": [{"id": "stub", "object": "model", "created": 0,
+                                                        "owned_by": "test"}]})
 
         def do_POST(self) -> None:
-            request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+            request = self.read_json()
             model.prompts.append(str(request.get("prompt", "")))
             choice = {"index": 0, "text": model.reply, "finish_reason": "stop", "logprobs": None}
-            self._send({"id": "cmpl-stub", "object": "text_completion", "created": 0, "model": "stub",
-                        "choices": [choice],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+            self.send_json({"id": "cmpl-stub", "object": "text_completion", "created": 0, "model": "stub",
+                            "choices": [choice],
+                            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
     return Handler
 
@@ -56,16 +44,9 @@ def _handler(model: StubModel) -> type[BaseHTTPRequestHandler]:
 def stub_server() -> Iterator[StubModel]:
     """An OpenAI-compatible server (/v1/models, /v1/completions) that answers every completion with `reply`."""
     model = StubModel()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(model))
-    server.daemon_threads = True
-    model.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(model)) as url:
+        model.url = url
         yield model
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _trickle(conn: socket.socket, stop: threading.Event) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from json_server import JsonHandler, serving
 
 
 def _digest(text: str) -> int:
@@ -83,23 +82,12 @@ def stub_teacher(latency: float = 0.0, fail_after: int | None = None,
     """
     stub = StubTeacher()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _send(self, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            self._send({"object": "list", "data": [{"id": "stub-teacher", "object": "model"}]})
+            self.send_json({"object": "list", "data": [{"id": "stub-teacher", "object": "model"}]})
 
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            body = self.read_json()
             prompt = body["messages"][-1]["content"]
             with stub.lock:
                 if fail_after is not None and len(stub.prompts) >= fail_after:
@@ -110,24 +98,13 @@ def stub_teacher(latency: float = 0.0, fail_after: int | None = None,
             finish = "length" if cut_off is not None and cut_off(prompt) else "stop"
             if latency:
                 time.sleep(latency)  # a remote teacher's generation time, so concurrency can show
-            self._send({
+            self.send_json({
                 "id": "chatcmpl-stub", "object": "chat.completion", "created": 0, "model": "stub-teacher",
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
                 "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
                           "total_tokens": len(prompt.split()) + len(text.split())},
             })
 
-    class Server(ThreadingHTTPServer):
-        request_queue_size = 256  # the default backlog of 5 resets connections at 32 requests in flight
-
-    server = Server(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        stub.url = url
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
