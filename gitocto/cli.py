@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -405,6 +406,16 @@ def stats_cmd(inputs: tuple[str, ...], plot_dir: str | None) -> int:
 # ---- end dedup, stats ----------------------------------------------------------------------------------
 
 
+def _exit_now_if_threads_linger(code: int) -> None:
+    # After Ctrl-C a process pool's manager thread can wait forever on a worker that died mid-message, and the
+    # interpreter's exit hooks would join it. Everything written is already complete on disk (temporary names,
+    # renamed when done), so leaving without those hooks loses nothing.
+    if threading.active_count() > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; map OctoError to a one-line message, Ctrl-C to 130 and anything else to a short report."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -413,11 +424,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OctoError as exc:
         click.echo(f"git octo: error: {exc}", err=True)
         return exc.code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("git octo: interrupted", err=True)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        click.echo("git octo: interrupted", err=True)
+        _exit_now_if_threads_linger(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()

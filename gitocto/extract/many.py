@@ -70,7 +70,8 @@ def _run_local(sources: Sequence[str], out_dir: Path, options: ExtractOptions, c
                 results.append(extract_repo_to_shard(source, out_dir, options, cache))
                 progress.advance(task)
         else:
-            with process_pool(options.workers) as pool:
+            # A repository can take minutes and its worker writes its own shard: stop it rather than wait.
+            with process_pool(options.workers, terminate=True) as pool:
                 n = len(sources)
                 for result in pool.map(extract_repo_to_shard, sources, [out_dir] * n, [options] * n, [cache] * n):
                     results.append(result)

@@ -1,36 +1,53 @@
-"""A process pool that Ctrl-C stops at once: workers ignore SIGINT (the parent decides) and are killed on error."""
+"""A process pool that Ctrl-C stops cleanly: workers ignore SIGINT (the parent decides what happens)."""
 
 from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import process as _futures_process
 from contextlib import contextmanager
 
 
 def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group; only the parent should act on it, or every worker prints a traceback.
+    # Ctrl-C reaches the whole process group; only the parent should act on it, or every worker prints a traceback
+    # (and one that dies while sending its result leaves a half-written message that hangs the pool).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager
-def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """A pool of `workers` processes; on any exception (Ctrl-C included) the workers are terminated, not awaited."""
+def process_pool(workers: int, *, terminate: bool = False) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `workers` processes. On an exception (Ctrl-C included) queued work is cancelled, and the running
+    tasks are let finish (short tasks), or with `terminate` the workers are killed (long tasks with small results)."""
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     try:
         yield pool
     except BaseException:
-        # Waiting for running chunks would keep an interrupted run alive for their whole duration (or hang). A second
-        # Ctrl-C (git relays the signal to `git octo`, so one keypress can arrive twice) must not cut this short.
+        # A second Ctrl-C (git relays the signal to `git octo`, so one keypress can arrive twice) must not cut
+        # the clean-up short.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            processes = list(getattr(pool, "_processes", {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.join(timeout=5)
+            if terminate:
+                _terminate(pool)
+            else:
+                pool.shutdown(wait=True, cancel_futures=True)
         finally:
             signal.signal(signal.SIGINT, previous)
         raise
     pool.shutdown(wait=True)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    handles = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in handles:
+        process.terminate()
+    for process in handles:
+        process.join(timeout=5)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
+        if manager.is_alive():
+            # Killed mid-send, a worker can leave a half-written result that the manager thread waits on forever;
+            # the interpreter's exit hook would join that thread and hang, so it is left out of that join.
+            getattr(_futures_process, "_threads_wakeups", {}).pop(manager, None)

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from conftest import octo, read_output
+from extract_helpers import octo, read_output
 from rich.console import Console
 
 from gitocto.extract.command import extract_command

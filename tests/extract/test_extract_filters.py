@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import octo, read_output
+from extract_helpers import octo, read_output
 from rich.console import Console
 
 from gitocto.errors import OctoError

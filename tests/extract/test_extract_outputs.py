@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import octo, read_output
+from extract_helpers import octo, read_output
 
 from gitocto.extract import walk
 from gitocto.extract.command import extract_command

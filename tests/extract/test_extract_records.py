@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import read_output
+from extract_helpers import read_output
 
 from gitocto.extract.command import extract_command
 from gitocto.extract.options import ExtractOptions

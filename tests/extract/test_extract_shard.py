@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from conftest import octo, read_output
+from extract_helpers import octo, read_output
 
 from gitocto.extract.languages import known_languages, language_of
 from gitocto.extract.licenses import detect_license
