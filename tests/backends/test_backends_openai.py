@@ -126,10 +126,13 @@ def test_generations_carry_the_servers_finish_reason(client: OpenAIBackend, hf_b
     (reply,), = client.chat_generations([conversation], SamplingParams(max_new_tokens=2))
     assert reply.finish_reason == "length" and reply.completion_tokens == 2 and reply.prompt_tokens > 0
     assert reply.text == hf_backend.chat([conversation], SamplingParams(max_new_tokens=2))[0][0]
-    rows = client.complete_generations(PROMPTS[:2], SamplingParams(n=2, temperature=0.7, max_new_tokens=3))
+    # A seed reproduces a request served alone (concurrent ones may share a batch and its random stream):
+    # one request in flight at a time, so both calls draw the same samples.
+    sequential = OpenAIBackend(client.endpoint, model=client.model, timeout=60, concurrency=1)
+    sampled = SamplingParams(n=2, temperature=0.7, max_new_tokens=3)
+    rows = sequential.complete_generations(PROMPTS[:2], sampled)
     assert [[g.finish_reason for g in row] for row in rows] == [["length"] * 2] * 2
-    assert [[g.text for g in row] for row in rows] == client.complete(PROMPTS[:2], SamplingParams(
-        n=2, temperature=0.7, max_new_tokens=3))
+    assert [[g.text for g in row] for row in rows] == sequential.complete(PROMPTS[:2], sampled)
     full = client.complete(PROMPTS[:1], SamplingParams(max_new_tokens=30))[0][0]
     stop = next(c for c in full[2:] if c.isascii() and c.isprintable())
     (stopped,), = client.complete_generations(PROMPTS[:1], SamplingParams(max_new_tokens=30, stop=(stop,)))
