@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from gitocto.errors import OctoError
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SCHEME = "affine32"
@@ -41,6 +42,15 @@ class DedupReport:
     clusters: int = 0
     removed: int = 0
     examples: list[DuplicateExample] = field(default_factory=list)
+
+
+def _datasketch() -> Any:
+    """The datasketch module, which is in the scale extra only (imported here, not with this module)."""
+    try:
+        import datasketch
+    except ImportError:
+        raise OctoError("near-dedup needs datasketch: pip install 'gitocto[scale]'") from None
+    return datasketch
 
 
 def _token_hash(token: str) -> int:
@@ -84,7 +94,8 @@ def signatures(texts: Iterable[str], num_perm: int = 128, shingle: int = 5, seed
     """MinHash signatures of `texts` as an (n, num_perm) uint32 array; the same on every machine for one seed."""
     sets = (shingle_hashes(text, shingle).tolist() for text in texts)
     # The shingle hashes are already 32-bit integers: datasketch's identity hashfunc skips re-hashing them.
-    minhashes = MinHash.generator(sets, num_perm=num_perm, seed=seed, scheme=_SCHEME, hashfunc=_identity)
+    minhash = _datasketch().MinHash
+    minhashes = minhash.generator(sets, num_perm=num_perm, seed=seed, scheme=_SCHEME, hashfunc=_identity)
     rows = [m.hashvalues for m in minhashes]
     if not rows:
         return np.zeros((0, num_perm), dtype=np.uint32)
@@ -105,15 +116,17 @@ def cluster(
     report = DedupReport()
     if n < 2:
         return keep, report
+    datasketch = _datasketch()
+    lean = datasketch.LeanMinHash
     active = [i for i in range(n) if not bool(np.all(sigs[i] == _EMPTY))]
     try:
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm)
     except ValueError:
         # Thresholds near 1 optimise to a single band, which datasketch refuses; two bands still find every
         # pair that similar, and each pair is checked on the full signatures below.
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, params=(2, num_perm // 2))
+        lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm, params=(2, num_perm // 2))
     for i in active:
-        lsh.insert(i, LeanMinHash(seed=seed, hashvalues=sigs[i], scheme=_SCHEME), check_duplication=False)
+        lsh.insert(i, lean(seed=seed, hashvalues=sigs[i], scheme=_SCHEME), check_duplication=False)
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -123,7 +136,7 @@ def cluster(
         return i
 
     for i in active:
-        for j in lsh.query(LeanMinHash(seed=seed, hashvalues=sigs[i], scheme=_SCHEME)):
+        for j in lsh.query(lean(seed=seed, hashvalues=sigs[i], scheme=_SCHEME)):
             if j <= i:
                 continue
             if float(np.mean(sigs[i] == sigs[j])) < threshold:

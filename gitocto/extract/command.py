@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -47,14 +48,18 @@ def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, 
         return _to_stdout(targets, options, console)
     path = Path(output)
     fmt = format_of(output)
+    settings = run_settings(options)
+    settings["repositories"] = [_repo_id(ctx) for ctx, _ in targets]
     if fmt is not None and path.exists() and not parts_dir_for(path).exists():
+        recorded = _summary(path).get("settings")
+        if recorded is not None and recorded != json.loads(json.dumps(settings)):
+            raise OctoError(f"{output} is the output of a run with other options or repositories; "
+                            "rerun with the same ones, or remove it to extract again")
         console.print(f"{output} is complete from an earlier run; nothing to do (remove it to extract again)")
         return 0
     # Parts of a single Parquet file are rewritten when joined, so they are stored uncompressed meanwhile.
     writer = PartWriter(parts_dir_for(path) if fmt else path, fmt or shard_format, COLUMNS,
                         compression="none" if fmt == "parquet" else "zstd")
-    settings = run_settings(options)
-    settings["repositories"] = [_repo_id(ctx) for ctx, _ in targets]
     check_same_run(writer.state_dir, settings, f"{writer.directory} holds parts")
     state = writer.load()
     if state.done:
@@ -62,7 +67,7 @@ def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, 
     _run(targets, options, writer, state, console)
     if fmt is not None:
         join_parts(writer.parts(), path, fmt, COLUMNS)
-        _write_summary(path, state.counts, state.problems)
+        _write_summary(path, state.counts, state.problems, settings)
         shutil.rmtree(writer.directory, ignore_errors=True)
     print_summary(console, state.counts, state.problems, output)
     return 0
@@ -93,15 +98,25 @@ def check_same_run(state_dir: Path, settings: dict[str, object], what: str) -> N
     path.write_text(json.dumps(settings), encoding="utf-8")
 
 
-def _write_summary(path: Path, counts: Counter[str], problems: Sequence[str]) -> None:
-    """Keep a single-file output's counts (filter drops included) where `git octo stats` looks for them."""
+def _write_summary(path: Path, counts: Counter[str], problems: Sequence[str], settings: dict[str, object]) -> None:
+    """Keep a single-file output's counts (filter drops included) where `git octo stats` looks for them, and the
+    settings of its run, so a rerun with other ones is refused rather than taken as done."""
     state = path.parent / STATE_DIR
     state.mkdir(exist_ok=True)
     target = state / f"{path.name}.json"
     tmp = state / f".{path.name}.json.tmp"
-    tmp.write_text(json.dumps({"output": path.name, "counts": dict(counts), "problems": list(problems)}),
-                   encoding="utf-8")
+    tmp.write_text(json.dumps({"output": path.name, "counts": dict(counts), "problems": list(problems),
+                               "settings": settings}), encoding="utf-8")
     tmp.replace(target)
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    """The summary `_write_summary` kept for a single-file output ({} when there is none or it is unreadable)."""
+    try:
+        data = json.loads((path.parent / STATE_DIR / f"{path.name}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _repo_id(ctx: RepoContext) -> str:

@@ -117,9 +117,10 @@ def ft_no_hash_sign(r: Record, ctx: RuleContext) -> bool:
 
 
 def ft_no_file_stem(r: Record, ctx: RuleContext) -> bool:
-    """The file's stem is not in the subject."""
-    stem = posixpath.splitext(posixpath.basename(r["new_file"]))[0].lower()
-    return not stem or stem not in r["subject"].lower()
+    """The file name's part before its last extension is not in the subject: the published CommitPackFT rule, a
+    case-sensitive substring test that keeps every name without a dot (and drops dotfiles, whose part is "")."""
+    parts = r["new_file"].split("/")[-1].split(".")
+    return len(parts) < 2 or parts[-2] not in r["subject"]
 
 
 def ft_length(r: Record, ctx: RuleContext) -> bool:

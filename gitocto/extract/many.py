@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from rich.console import Console
@@ -14,7 +17,7 @@ from gitocto.errors import OctoError
 from gitocto.extract.command import check_same_run, run_settings, validate_options
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.output import STATE_DIR, format_of
-from gitocto.extract.shard import RepoResult, extract_repo_to_shard
+from gitocto.extract.shard import RepoResult, extract_repo_to_shard, is_url, repo_key
 from gitocto.extract.workers import process_pool
 
 
@@ -24,7 +27,17 @@ def read_repos_file(path: Path) -> list[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise OctoError(f"{path}: cannot read the repository list ({exc.strerror})") from exc
-    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    sources = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    if not sources:
+        raise OctoError(f"{path}: the repository list is empty")
+    return sources
+
+
+def normalize_sources(sources: Sequence[str]) -> list[str]:
+    """Local paths made absolute (a Ray worker runs in another directory) and each source once, first one kept
+    (two tasks on one source would race on its clone and its shard); "." when there are none."""
+    absolute = [s if is_url(s) else os.path.abspath(s) for s in (sources or ["."])]
+    return list(dict.fromkeys(absolute))
 
 
 def clone_cache() -> Path:
@@ -40,14 +53,13 @@ def extract_many(sources: Sequence[str], output: str, options: ExtractOptions, *
     console = console or Console(stderr=True)
     if output == "-" or format_of(output) is not None:
         raise OctoError("with --repos-file, -o must name a directory (one Parquet shard per repository)")
-    if not sources:
-        raise OctoError("the repository list is empty")
+    sources = normalize_sources(sources)
     validate_options(options)
-    out_dir = Path(output)
+    out_dir = Path(output).absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
     # Shards already there are skipped on a rerun, so they must have been made with the same options.
     check_same_run(out_dir / STATE_DIR, run_settings(options), f"{out_dir} holds shards")
-    cache = cache_dir or clone_cache()
+    cache = (cache_dir or clone_cache()).absolute()
     if engine == "ray":
         from gitocto.scale.ray_engine import run_on_ray
 
@@ -61,22 +73,60 @@ def extract_many(sources: Sequence[str], output: str, options: ExtractOptions, *
 
 def _run_local(sources: Sequence[str], out_dir: Path, options: ExtractOptions, cache: Path,
                console: Console) -> list[RepoResult]:
-    results: list[RepoResult] = []
     with Progress(TextColumn("[bold]repositories"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("repos", total=len(sources))
-        if options.workers <= 1:
-            for source in sources:
-                results.append(extract_repo_to_shard(source, out_dir, options, cache))
-                progress.advance(task)
-        else:
-            # A repository can take minutes and its worker writes its own shard: stop it rather than wait.
-            with process_pool(options.workers, terminate=True) as pool:
-                n = len(sources)
-                for result in pool.map(extract_repo_to_shard, sources, [out_dir] * n, [options] * n, [cache] * n):
-                    results.append(result)
-                    progress.advance(task)
-    return results
+        return run_in_processes(sources, out_dir, options, cache, max(1, options.workers),
+                                lambda: progress.advance(task))
+
+
+def run_in_processes(sources: Sequence[str], out_dir: Path, options: ExtractOptions, cache: Path, workers: int,
+                     on_result: Callable[[], None] = lambda: None) -> list[RepoResult]:
+    """Each source in a worker process; a worker that dies (out of memory, a crash in a native library) costs
+    its repository, not the run. Results in `sources` order."""
+    results: dict[int, RepoResult] = {}
+    todo = deque(range(len(sources)))
+    while todo:
+        suspects = _until_broken(sources, todo, out_dir, options, cache, workers, results, on_result)
+        # A dead worker breaks the whole pool and fails every repository in flight: each is tried again alone,
+        # and one whose worker dies alone too is the one that failed.
+        for i in suspects:
+            alone = _until_broken(sources, deque([i]), out_dir, options, cache, 1, results, on_result)
+            if alone:
+                results[i] = RepoResult(sources[i], repo_key(sources[i]), "failed", 0,
+                                        "worker process died while extracting (out of memory or a crash)")
+                on_result()
+    return [results[i] for i in range(len(sources))]
+
+
+def _until_broken(sources: Sequence[str], todo: deque[int], out_dir: Path, options: ExtractOptions, cache: Path,
+                  workers: int, results: dict[int, RepoResult], on_result: Callable[[], None]) -> list[int]:
+    """Run sources from `todo` in one pool, at most `workers` at a time, until it is empty or the pool breaks;
+    return the ones that were in flight when it broke (the rest stay in `todo`)."""
+    # A repository can take minutes and its worker writes its own shard: on Ctrl-C stop it rather than wait.
+    with process_pool(workers, terminate=True) as pool:
+        running: dict[Future[RepoResult], int] = {}
+        suspects: list[int] = []
+        usable = True
+        while running or (todo and usable):
+            while usable and todo and len(running) < workers:
+                try:
+                    future = pool.submit(extract_repo_to_shard, sources[todo[0]], out_dir, options, cache)
+                except BrokenProcessPool:
+                    usable = False  # broken by a worker whose future is still in `running`
+                    break
+                running[future] = todo.popleft()
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = running.pop(future)
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool:
+                    usable = False
+                    suspects.append(i)
+                    continue
+                on_result()
+    return sorted(suspects)
 
 
 def report(results: Sequence[RepoResult], console: Console) -> int:

@@ -2,7 +2,8 @@
 
 `extract_repo_to_shard` never raises for a bad source: it returns a `RepoResult` with status "failed". The shard is
 renamed into place when complete and a state file is written after it, so a rerun skips exactly the repositories
-that finished. It is a top-level, deterministic function so local processes and Ray workers can both run it.
+that finished (and removes what a dead worker left of the others under temporary names). It is a top-level,
+deterministic function so local processes and Ray workers can both run it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ def _clone(source: str, cache_dir: Path, key: str) -> Path:
     return target
 
 
+def _remove_stale_temporaries(out_dir: Path, key: str) -> None:
+    """Remove what a dead worker left of this repository's shard and marker: one repository is one task at a time,
+    so no live process is writing them."""
+    for stale in (*out_dir.glob(f".{key}.parquet.tmp-*"), *(out_dir / STATE_DIR).glob(f".{key}.json.tmp-*")):
+        stale.unlink(missing_ok=True)
+
+
 def extract_repo_to_shard(source: str, out_dir: Path, options: ExtractOptions, cache_dir: Path) -> RepoResult:
     """Extract `source` into `out_dir/<repo_key>.parquet` unless that shard is complete; never raises."""
     key = repo_key(source)
@@ -85,6 +93,7 @@ def extract_repo_to_shard(source: str, out_dir: Path, options: ExtractOptions, c
             return RepoResult(source, key, "skipped", int(done["records"]), None, dict(done["counts"]))
         except (OSError, ValueError, KeyError):
             pass  # an unreadable marker: do the repository again
+    _remove_stale_temporaries(out_dir, key)
     try:
         path = _clone(source, cache_dir, key) if is_url(source) else Path(source)
         ctx, commits = prepare(path, options)

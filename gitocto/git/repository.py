@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -12,9 +13,10 @@ import pygit2
 
 from gitocto.errors import OctoError
 
-# Files that carry a repository's licence, most specific first.
-LICENSE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "LICENCE.md", "LICENCE.txt", "COPYING",
-                 "COPYING.md", "COPYING.txt", "LICENSE-MIT", "LICENSE-APACHE", "UNLICENSE")
+# Top-level files that carry a repository's licence, found by these prefixes in any case: the plain names with these
+# extensions first (LICENSE, License.md, copying.txt), then the rest in prefix order (LICENSE-MIT, COPYING.LESSER).
+LICENSE_PREFIXES = ("license", "licence", "copying", "unlicense")
+LICENSE_EXTENSIONS = ("", ".md", ".txt", ".rst")
 _REMOTE_NAME = re.compile(r"([^/:]+/[^/:]+?)(?:\.git)?/*$")
 
 
@@ -75,17 +77,35 @@ def license_text(repo: pygit2.Repository, rev: str | None) -> str | None:
         tree = tip.tree
     except (KeyError, ValueError, pygit2.GitError):
         return None
-    for name in LICENSE_NAMES:
-        try:
-            entry = tree[name]
-        except KeyError:
+    blobs = {entry.name: entry.id for entry in tree
+             if entry.type == pygit2.enums.ObjectType.BLOB and entry.name is not None}
+    name = license_file(blobs)
+    if name is None:
+        return None
+    try:
+        data: bytes = cast(pygit2.Blob, repo[blobs[name]]).data
+    except (KeyError, pygit2.GitError):
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def license_file(names: Iterable[str]) -> str | None:
+    """The licence file among a tree's top-level file `names`, by the order of LICENSE_PREFIXES, or None."""
+    ranked = [(rank, name) for name in names if (rank := _license_rank(name)) is not None]
+    return min(ranked)[1] if ranked else None
+
+
+def _license_rank(name: str) -> tuple[int, int, int, str] | None:
+    lower = name.lower()
+    for i, prefix in enumerate(LICENSE_PREFIXES):
+        rest = lower.removeprefix(prefix)
+        if rest == lower:
             continue
-        if entry.type == pygit2.enums.ObjectType.BLOB:
-            try:
-                data: bytes = cast(pygit2.Blob, repo[entry.id]).data
-            except (KeyError, pygit2.GitError):
-                return None
-            return data.decode("utf-8", errors="replace")
+        if rest in LICENSE_EXTENSIONS:
+            return (0, i, LICENSE_EXTENSIONS.index(rest), name)
+        # LICENSE-MIT, COPYING.LESSER, LICENSE_1_0.txt; not licenses.py or licensed-files.json.
+        if rest[0] in "-._":
+            return (1, i, 0, name)
     return None
 
 

@@ -74,6 +74,27 @@ def test_rule_drops_what_it_names(rule: f.Rule, bad: dict[str, Any]) -> None:
     assert rule(rec(), CTX)
 
 
+@pytest.mark.parametrize(("new_file", "subject", "kept"), [
+    # The published rule is a plain substring test, so a short stem inside a longer word drops the record.
+    ("src/io.c", "Handle the Option when it is missing", False),
+    ("src/io.c", "Handle a missing value in the reader", True),
+    # Case-sensitive: "Shapes" is not "shapes".
+    ("geometry/shapes.py", "Fix negative sizes in Shapes", True),
+    ("geometry/Shapes.py", "Fix negative sizes in shapes", True),
+    ("geometry/shapes.py", "Fix negative sizes in shapes", False),
+    # Only the part before the last extension counts: "test" of parser.test.js, not "parser.test".
+    ("web/parser.test.js", "Add a test for empty input", False),
+    ("web/parser.test.js", "Fix the parser on empty input", True),
+    # A name without a dot always passes, even when the subject names it.
+    ("Makefile", "Fix the Makefile target for docs", True),
+    ("bin/run", "Make run exit non-zero on errors", True),
+    # A dotfile's part before the extension is "", which is in every subject.
+    ("conf/.bashrc", "Add an alias for the test runner", False),
+])
+def test_file_stem_rule_follows_the_published_code(new_file: str, subject: str, kept: bool) -> None:
+    assert f.ft_no_file_stem(rec(new_file=new_file, old_file=new_file, subject=subject), CTX) is kept
+
+
 def test_subject_is_cleaned_of_tags_and_ci_markers() -> None:
     assert f.clean_subject("[skip ci] core: Fix the area helper [WIP]") == "Fix the area helper"
     assert f.clean_subject("[api] Add a cache [ci skip]") == "Add a cache"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from extract_helpers import octo, read_output
 
+from gitocto.errors import OctoError
 from gitocto.extract import walk
 from gitocto.extract.command import extract_command
 from gitocto.extract.options import ExtractOptions
@@ -93,6 +94,25 @@ def test_resuming_with_other_options_is_refused(history: Any, tmp_path: Path) ->
     proc = octo("extract", str(history.path), "-o", str(out), "--filter", "commitpack")
     assert proc.returncode == 1 and "other options" in proc.stderr
     assert extract_command([str(history.path)], str(out), ExtractOptions(max_commits=2, workers=2)) == 0
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
+def test_rerun_of_a_complete_single_file_with_other_options_is_refused(history: Any, tmp_path: Path,
+                                                                        name: str) -> None:
+    out = tmp_path / name
+    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    before = out.read_bytes()
+    for extra in (["--filter", "commitpackft"], ["--rev", "HEAD~2"]):
+        proc = octo("extract", str(history.path), "-o", str(out), *extra)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.startswith("git octo: error: ") and len(proc.stderr.strip().splitlines()) == 1
+        assert "other options" in proc.stderr and "Traceback" not in proc.stderr
+    with pytest.raises(OctoError, match="other options or repositories"):
+        extract_command([str(history.path)], str(out), ExtractOptions(max_commits=3))
+    # The same run again (the number of workers does not change records) has nothing to do.
+    same = octo("extract", str(history.path), "-o", str(out), "--workers", "2")
+    assert same.returncode == 0 and "nothing to do" in same.stderr
+    assert out.read_bytes() == before
 
 
 def test_a_rejected_option_leaves_nothing_that_blocks_the_corrected_run(history: Any, tmp_path: Path) -> None:

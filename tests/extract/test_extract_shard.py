@@ -13,6 +13,7 @@ from gitocto.extract.languages import known_languages, language_of
 from gitocto.extract.licenses import detect_license
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.shard import extract_repo_to_shard, repo_key
+from gitocto.git.repository import license_file
 from gitocto.git.streams import BlobReader, OversizeBlob
 
 
@@ -128,3 +129,25 @@ def test_full_licence_texts_are_recognised_also_inside_a_longer_file() -> None:
         # A file that adds to the standard text is past identify's edit distance; the phrases still know it.
         padded = f"{spdx.lower()} licence of this project\n\n" + full[spdx] + "\n\nThird-party notices.\n" * 200
         assert detect_license(padded) == spdx, spdx
+
+
+def test_licence_file_is_found_in_any_case_and_common_variants(make_repo: Any, tmp_path: Path) -> None:
+    repo = make_repo("lower")
+    repo.commit("Add the parser and its licence", {
+        "license": "Permission is hereby granted, free of charge, to any person obtaining a copy\n",
+        "parse.py": "def parse(s):\n    return s.split()\n",
+    })
+    result = extract_repo_to_shard(str(repo.path), tmp_path / "out", ExtractOptions(), tmp_path / "cache")
+    assert result.status == "ok"
+    assert {r["license"] for r in read_output(tmp_path / "out" / f"{result.key}.parquet")} == {"MIT"}
+
+
+def test_licence_file_priority() -> None:
+    # The plain names (with a common extension) first, then prefixed variants; other files never.
+    assert license_file(["README.md", "COPYING.LESSER", "license", "LICENSE-MIT"]) == "license"
+    assert license_file(["License.md", "COPYING"]) == "License.md"
+    assert license_file(["LICENSE-MIT", "LICENSE-APACHE", "src"]) == "LICENSE-APACHE"
+    assert license_file(["copying.lesser", "LICENCE.rst"]) == "LICENCE.rst"
+    assert license_file(["COPYING.LESSER", "UNLICENSE"]) == "UNLICENSE"
+    assert license_file(["LICENSE_1_0.txt"]) == "LICENSE_1_0.txt"
+    assert license_file(["licenses.py", "licensed.json", "README"]) is None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import random
+import sys
 
 import pytest
 
 from gitocto.dedup.exact import exact_dedup
 from gitocto.dedup.minhash import near_dedup, shingle_hashes, signatures
+from gitocto.errors import OctoError
 
 
 def _program(rng: random.Random, n: int = 120) -> str:
@@ -70,3 +73,17 @@ def test_signatures_are_deterministic_and_seeded() -> None:
 def test_near_dedup_rejects_a_bad_threshold() -> None:
     with pytest.raises(ValueError, match="threshold"):
         near_dedup([{"t": "a"}], key=lambda r: r["t"], threshold=1.5)
+
+
+def test_missing_datasketch_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gitocto.dedup
+    from gitocto.dedup import minhash
+
+    # None in sys.modules makes `import datasketch` raise ImportError, as when the scale extra is not installed.
+    monkeypatch.setitem(sys.modules, "datasketch", None)
+    monkeypatch.delitem(sys.modules, "gitocto.dedup.minhash")
+    monkeypatch.setattr(gitocto.dedup, "minhash", minhash)  # put back the package attribute the import replaces
+    fresh = importlib.import_module("gitocto.dedup.minhash")  # importing does not need datasketch
+    for module in (fresh, minhash):
+        with pytest.raises(OctoError, match=r"^near-dedup needs datasketch: pip install 'gitocto\[scale\]'$"):
+            module.near_dedup([{"t": "a b c"}, {"t": "a b c"}], key=lambda r: r["t"])

@@ -1,5 +1,6 @@
 """The Ray engine on one module-scoped local Ray (2 CPUs): extract records equal the local path's, resume,
-a killed worker leaves no partial shard, broken sources are reported, dedup on Ray equals local dedup."""
+a killed worker leaves no partial shard (and a rerun removes its leftovers), broken sources are reported,
+dedup on Ray equals local dedup."""
 
 from __future__ import annotations
 
@@ -120,10 +121,11 @@ def test_killed_worker_leaves_no_partial_shard_and_run_continues(make_repo: Any,
     # The dead worker's bytes are still there under a temporary name, which no reader takes for a shard.
     assert any(p.name.startswith(f".{results[0].key}.parquet.tmp") for p in out.iterdir())
     assert corpus_files([out]) == [out / f"{results[1].key}.parquet"]
-    # The rerun does the victim from scratch and skips the finished one.
+    # The rerun does the victim from scratch, removing what its dead worker left, and skips the finished one.
     again = run_on_ray(sources, out, options, tmp_path / "cache", None, 2)
     assert [r.status for r in again] == ["ok", "skipped"]
     assert read_records(out / f"{again[0].key}.parquet")
+    assert not [p.name for p in out.iterdir() if ".tmp" in p.name]
 
 
 def test_failed_clone_and_broken_repo_are_reported(make_repo: Any, tmp_path: Path) -> None:
