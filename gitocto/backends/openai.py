@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -119,9 +120,9 @@ class OpenAIBackend:
         """Like `complete`, with the server's finish reason and token usage for each sample."""
         check_params(params)
 
-        def one(prompt: str, n: int) -> list[Generation]:
+        def one(prompt: str, ask: SamplingParams) -> list[Generation]:
             response = self._call(
-                lambda: self._client.completions.create(prompt=prompt, n=n, **self._options(params))
+                lambda: self._client.completions.create(prompt=prompt, n=ask.n, **self._options(ask))
             )
             self._count(response.usage)
             ordered = sorted(response.choices, key=lambda c: c.index)
@@ -135,12 +136,12 @@ class OpenAIBackend:
         """Like `chat`, with the server's finish reason and token usage for each reply."""
         check_params(params)
 
-        def one(conversation: list[Message], n: int) -> list[Generation]:
+        def one(conversation: list[Message], ask: SamplingParams) -> list[Generation]:
             response = self._call(
                 lambda: self._client.chat.completions.create(
                     messages=conversation,  # type: ignore[arg-type]
-                    n=n,
-                    **self._options(params),
+                    n=ask.n,
+                    **self._options(ask),
                 )
             )
             self._count(response.usage)
@@ -151,15 +152,17 @@ class OpenAIBackend:
         return self._map(list(conversations), params, one)
 
     def _map(
-        self, items: list[T], params: SamplingParams, one: Callable[[T, int], list[Generation]]
+        self, items: list[T], params: SamplingParams, one: Callable[[T, SamplingParams], list[Generation]]
     ) -> list[list[Generation]]:
         """Run `one` over the items, `concurrency` requests in flight; stop everything at the first error."""
 
         def all_samples(item: T) -> list[Generation]:
-            # Some servers (llama.cpp, Ollama) ignore n: ask again for what is missing.
+            # Some servers (llama.cpp, Ollama) ignore n: ask again for what is missing. Each follow-up gets a seed
+            # of its own (the seed plus the samples already in hand): the same seed would repeat the same sample.
             samples: list[Generation] = []
             while len(samples) < params.n:
-                got = one(item, params.n - len(samples))
+                seed = None if params.seed is None else params.seed + len(samples)
+                got = one(item, dataclasses.replace(params, n=params.n - len(samples), seed=seed))
                 if not got:
                     raise OctoError(f"{self.endpoint} returned no choices")
                 samples.extend(got)

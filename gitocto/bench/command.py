@@ -65,6 +65,12 @@ def _validate(opts: BenchOptions) -> None:
         raise OctoError("give --backend (hf, openai, vllm) to generate, --generations FILE to score, or --check")
 
 
+def _model_name(given: str | None, backend: object) -> str | None:
+    # Without --model the openai backend serves the endpoint's first model: record which one that was.
+    served = getattr(backend, "model", None)
+    return given or (served if isinstance(served, str) else None)
+
+
 def bench_command(opts: BenchOptions) -> int:
     """Run the benchmark as `opts` says; 0 on success (for --check: only when every solution behaves)."""
     _validate(opts)
@@ -93,7 +99,8 @@ def bench_command(opts: BenchOptions) -> int:
     with Progress(console=console, transient=True) as progress:
         if backend is not None:
             config = GenerationConfig(opts.prompt_format, opts.n_samples, opts.temperature, opts.top_p,
-                                      opts.max_new_tokens, opts.seed)
+                                      opts.max_new_tokens, opts.seed, _model_name(opts.model, backend),
+                                      opts.backend)
             generate(backend, problems, tasks, config, generations, progress)
         results = score(problems, tasks, generations, executions, opts.workers, progress)
     label = opts.model or (opts.generations.name if opts.generations else "this run")

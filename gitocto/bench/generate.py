@@ -8,7 +8,7 @@ from typing import Any
 
 from gitocto.backends.base import Backend, SamplingParams
 from gitocto.bench.data import Problem
-from gitocto.bench.postprocess import describe_text, stop_sequences
+from gitocto.bench.postprocess import describe_text, request_stops
 from gitocto.bench.prompts import DESCRIBE, build_prompt, chat_messages
 from gitocto.bench.store import JsonlStore
 from gitocto.errors import OctoError
@@ -20,7 +20,7 @@ CHUNK = 16
 
 @dataclass(frozen=True)
 class GenerationConfig:
-    """How to sample and which prompt format to use."""
+    """How to sample, which prompt format to use, and the model and backend that sample."""
 
     prompt_format: str
     n_samples: int
@@ -28,6 +28,28 @@ class GenerationConfig:
     top_p: float
     max_new_tokens: int
     seed: int | None = 0
+    model: str | None = None
+    backend: str | None = None
+
+    def settings(self) -> dict[str, Any]:
+        """What each saved generation records about how it was made; a resumed run must match it."""
+        return {"model": self.model, "backend": self.backend, "prompt_format": self.prompt_format,
+                "temperature": self.temperature, "top_p": self.top_p, "max_new_tokens": self.max_new_tokens,
+                "n_samples": self.n_samples, "seed": self.seed}
+
+
+def check_settings(store: JsonlStore, settings: dict[str, Any]) -> None:
+    """Refuse to resume into `store` when its generations were made with other settings (another model, say)."""
+    for record in store.records.values():
+        saved = record.get("settings")
+        if saved is None:
+            raise OctoError(f"{store.path} holds generations that do not record their settings (an older run); "
+                            f"score them with --generations {store.path}, or choose another -o")
+        if saved != settings:
+            changed = [f"{key} {saved.get(key)!r} there, {settings.get(key)!r} now"
+                       for key in sorted(set(saved) | set(settings)) if saved.get(key) != settings.get(key)]
+            raise OctoError(f"{store.path} was generated with other settings ({'; '.join(changed)}); rerun with "
+                            "the same ones to resume, or choose another -o")
 
 
 def generation_stages(tasks: Sequence[str]) -> list[str]:
@@ -42,7 +64,8 @@ def generation_stages(tasks: Sequence[str]) -> list[str]:
 
 def _sample(backend: Backend, config: GenerationConfig, lang: str, prompts: list[Any], n: int) -> list[list[str]]:
     params = SamplingParams(n=n, temperature=config.temperature, top_p=config.top_p,
-                            max_new_tokens=config.max_new_tokens, stop=stop_sequences(lang), seed=config.seed)
+                            max_new_tokens=config.max_new_tokens, stop=request_stops(lang, config.prompt_format),
+                            seed=config.seed)
     if config.prompt_format == "chat":
         msgs = [chat_messages(p, lang) for p in prompts]
         return backend.chat(msgs, params)
@@ -53,7 +76,9 @@ def generate(
     backend: Backend, problems: dict[str, list[Problem]], tasks: Sequence[str], config: GenerationConfig,
     store: JsonlStore, progress: Any = None,
 ) -> None:
-    """Sample `n_samples` completions per problem for each task and language, skipping what `store` already has."""
+    """Sample `n_samples` completions per problem for each task and language, skipping what `store` already has
+    (which must have been made with the same settings)."""
+    check_settings(store, config.settings())
     for stage in generation_stages(tasks):
         for lang, probs in problems.items():
             todo = [p for p in probs if not _done(store, stage, p, config.n_samples)]
@@ -89,6 +114,6 @@ def _generate_chunk(backend: Backend, stage: str, lang: str, chunk: list[Problem
         outputs = _sample(backend, config, lang, prompts, n)
     return [
         {"task": stage, "lang": lang, "task_id": problem.task_id, "format": config.prompt_format,
-         "completions": list(completions)}
+         "settings": config.settings(), "completions": list(completions)}
         for problem, completions in zip(chunk, outputs, strict=True)
     ]

@@ -21,6 +21,13 @@ def stop_sequences(lang: str) -> tuple[str, ...]:
     return (*STOP_SEQUENCES[lang], END_OF_TEXT)
 
 
+def request_stops(lang: str, prompt_format: str) -> tuple[str, ...]:
+    """The stop sequences a generation request carries. A chat reply opens with a code fence and restates the
+    function (`def`, `func` at the start of a line), so the language's stops would cut it before any code: chat
+    stops only at end of text and `reply_to_code` cuts the code out afterwards."""
+    return (END_OF_TEXT,) if prompt_format == "chat" else stop_sequences(lang)
+
+
 def cut_at_stops(text: str, stops: tuple[str, ...]) -> str:
     """Cut at the first occurrence of any stop sequence."""
     for stop in stops:
@@ -70,15 +77,64 @@ _FENCE = re.compile(r"```[\w+#-]*\n(.*?)(?:```|$)", re.DOTALL)
 
 
 def reply_to_code(problem: Problem, prompt: Prompt, reply: str) -> str:
-    """The function's code from a chat reply: its first fenced block, restated in full or continuing the start."""
+    """The function's code from a chat reply: its first fenced block, restated in full or continuing the start.
+
+    A restated function keeps what comes before it (imports, helpers) and is cut where it ends, as a continuation
+    is: example calls and prints after it would fail the test program (in JavaScript any output does).
+    """
     match = _FENCE.search(reply)
     block = match.group(1) if match else reply
     base = prompt.base.strip()
     if base and block.lstrip().startswith(base):
         return completion_to_code(problem, prompt, block.lstrip()[len(base):])
-    if problem.entry_point in block:
-        return block.rstrip()
+    body = body_start(problem.lang, block, problem.entry_point)
+    if body is not None:
+        return (block[:body] + truncate_code(problem.lang, block[body:])).rstrip()
     return completion_to_code(problem, prompt, block)
+
+
+_COMMENT_LINE = ("//", "/*", "*", "#")
+
+
+def body_start(lang: str, code: str, name: str) -> int | None:
+    """Where the body of function `name` starts in `code` (after its `:` or `{`), or None when it is not defined."""
+    if lang == "python":
+        match = re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", code, re.MULTILINE)
+        if match is None:
+            return None
+        close = _closing_paren(code, match.end() - 1)
+        colon = code.find(":", close)
+        return None if colon == -1 else colon + 1
+    # A declaration, not a call or a mention: no `.` before the name, no `(` or `=` earlier on its line (a Go
+    # method's receiver aside), an optional JavaScript `= function`/`= async` before the parameters, and the
+    # body's `{` after them with no `;` in between.
+    assign = r"(?:\s*=\s*(?:async\s*)?(?:function\b\s*\*?\s*\w*)?)?"
+    generics = r"(?:<[^;{]*?>\s*)?"
+    for match in re.finditer(rf"(?<![\w.$]){re.escape(name)}{assign}\s*{generics}\(", code):
+        line_start = code.rfind("\n", 0, match.start()) + 1
+        before = code[line_start : match.start()]
+        if before.lstrip().startswith(_COMMENT_LINE) or any(w in before.split() for w in ("return", "new")):
+            continue
+        if ("(" in before or "=" in before) and not before.lstrip().startswith("func"):
+            continue
+        close = _closing_paren(code, match.end() - 1)
+        brace = code.find("{", close)
+        if brace != -1 and ";" not in code[close:brace]:
+            return brace + 1
+    return None
+
+
+def _closing_paren(code: str, open_index: int) -> int:
+    """The index just after the parenthesis that closes the one at `open_index` (the end when it never closes)."""
+    depth = 0
+    for i in range(open_index, len(code)):
+        if code[i] == "(":
+            depth += 1
+        elif code[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(code)
 
 
 def describe_text(problem: Problem, completion: str) -> str:

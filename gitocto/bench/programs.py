@@ -26,9 +26,9 @@ def build_program(problem: Problem, code: str) -> str:
         return ("\n".join(PYTHON_IMPORTS) + "\n" + code).strip() + "\n" + test
     if lang == "cpp":
         # A main() the model wrote would clash with the test's.
-        return ("\n".join(CPP_HEADERS) + "\n" + code.split("int main")[0]).strip() + "\n" + test
+        return ("\n".join(CPP_HEADERS) + "\n" + drop_main("cpp", code)).strip() + "\n" + test
     if lang == "java":
-        return code.replace("public class Main {\n    }", "").strip() + "\n" + test
+        return public_main_only(code.replace("public class Main {\n    }", "")).strip() + "\n" + test
     if lang == "go":
         return _go_program(problem, code) + "\n" + test
     if lang == "rust":
@@ -91,3 +91,139 @@ def _rust_program(problem: Problem, code: str) -> str:
     # A second `fn main()` (the model restating the whole file) is cut off.
     code = "fn main()".join(code.split("fn main()")[:2])
     return head + code
+
+
+def join_program(lang: str, solution: str, tests: str) -> str:
+    """One program of a solution and tests written apart (a synth sample's), laid out as the sandbox runs `lang`:
+    Go's imports merged into one block, Java's imports first and only `Main` public, the solution's own main
+    dropped where the tests bring one (C++, Java), and JavaScript's tests in a scope of their own."""
+    if lang == "go":
+        return _join_go(solution, tests)
+    if lang == "java":
+        return _join_java(solution, tests)
+    if lang == "cpp" and find_main("cpp", tests) is not None:
+        solution = drop_main("cpp", solution)
+    elif lang == "js":
+        # Both sides may declare `const assert = require('assert')`: in a block the tests' declarations shadow
+        # the solution's instead of redeclaring them, and they still see everything the solution defines.
+        tests = "{\n" + tests.strip() + "\n}"
+    return f"{solution.rstrip()}\n\n{tests.strip()}\n"
+
+
+_GO_PACKAGE = re.compile(r"^[ \t]*package[ \t]+\w+[ \t]*;?[ \t]*$", re.MULTILINE)
+_GO_IMPORT_BLOCK = re.compile(r"^[ \t]*import[ \t]*\((.*?)\)[ \t]*;?[ \t]*$", re.MULTILINE | re.DOTALL)
+_GO_IMPORT_SPEC = re.compile(r'^[ \t]*import[ \t]+((?:[\w.]+[ \t]+)?"[^"\n]+")[ \t]*;?[ \t]*$', re.MULTILINE)
+
+
+def _go_imports(code: str) -> tuple[list[str], str]:
+    """The import specs of Go source (`"fmt"`, `str "strings"`) and the source without its package and imports."""
+    specs: list[str] = []
+
+    def block(match: re.Match[str]) -> str:
+        for spec in re.split(r"[;\n]", match.group(1)):
+            spec = spec.split("//")[0].strip()
+            if spec:
+                specs.append(spec)
+        return ""
+
+    def single(match: re.Match[str]) -> str:
+        specs.append(match.group(1))
+        return ""
+
+    code = _GO_PACKAGE.sub("", code)
+    code = _GO_IMPORT_BLOCK.sub(block, code)
+    return specs, _GO_IMPORT_SPEC.sub(single, code)
+
+
+def _join_go(solution: str, tests: str) -> str:
+    # Go wants one package clause and every import before the first declaration: `import "testing"` after the
+    # solution's functions does not compile.
+    solution_imports, solution_body = _go_imports(solution)
+    test_imports, test_body = _go_imports(tests)
+    specs = list(dict.fromkeys(solution_imports + test_imports))
+    imports = "import (\n" + "".join(f"    {spec}\n" for spec in specs) + ")\n\n" if specs else ""
+    return f"package main\n\n{imports}{solution_body.strip()}\n\n{test_body.strip()}\n"
+
+
+_JAVA_PACKAGE = re.compile(r"^[ \t]*package[ \t]+[\w.]+[ \t]*;[ \t]*$", re.MULTILINE)
+_JAVA_IMPORT = re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?[\w.]+(?:\.\*)?[ \t]*;[ \t]*$", re.MULTILINE)
+_JAVA_PUBLIC_TYPE = re.compile(
+    r"^public[ \t]+((?:(?:abstract|final|sealed|non-sealed|strictfp|static)[ \t]+)*"
+    r"(?:class|interface|enum|record|@interface)[ \t]+(\w+))",
+    re.MULTILINE,
+)
+
+
+def public_main_only(code: str) -> str:
+    """Java source with `public` taken off every top-level type but `Main`: all of it is compiled as Main.java."""
+    return _JAVA_PUBLIC_TYPE.sub(lambda m: m.group(0) if m.group(2) == "Main" else m.group(1), code)
+
+
+def _join_java(solution: str, tests: str) -> str:
+    imports: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        imports.append(match.group(0).strip())
+        return ""
+
+    parts = []
+    for code in (solution, tests):
+        parts.append(_JAVA_IMPORT.sub(take, _JAVA_PACKAGE.sub("", code)).strip())
+    if find_main("java", parts[1]) is not None:
+        parts[0] = drop_main("java", parts[0])
+    head = "\n".join(dict.fromkeys(imports))
+    program = "\n\n".join(part for part in (head, *parts) if part)
+    return public_main_only(program) + "\n"
+
+
+_MAIN = {
+    "cpp": re.compile(r"^[ \t]*(?:(?:static|inline|signed)[ \t]+)*(?:int|void|auto)[ \t]+main[ \t]*\(", re.MULTILINE),
+    "java": re.compile(r"^[ \t]*(?:(?:public|static|final|private|protected)[ \t]+)*void[ \t]+main[ \t]*\(",
+                       re.MULTILINE),
+}
+
+
+def find_main(lang: str, code: str) -> re.Match[str] | None:
+    """The start of a `main` function defined in C++ or Java source, if there is one."""
+    return _MAIN[lang].search(code)
+
+
+def drop_main(lang: str, code: str) -> str:
+    """C++ or Java source without the `main` function it defines (to the end when its braces never balance)."""
+    match = find_main(lang, code)
+    if match is None:
+        return code
+    brace = code.find("{", match.end())
+    if brace == -1:
+        return code[: match.start()]
+    return code[: match.start()] + code[_block_end(code, brace):]
+
+
+def _block_end(code: str, open_index: int) -> int:
+    """The index just after the `}` closing the `{` at `open_index`; strings, characters and comments are
+    skipped, so a brace inside them does not count."""
+    depth = 0
+    i = open_index
+    while i < len(code):
+        ch = code[i]
+        if code.startswith("//", i):
+            i = code.find("\n", i)
+            if i == -1:
+                return len(code)
+        elif code.startswith("/*", i):
+            i = code.find("*/", i + 2)
+            if i == -1:
+                return len(code)
+            i += 1
+        elif ch in "\"'":
+            i += 1
+            while i < len(code) and code[i] != ch and code[i] != "\n":
+                i += 2 if code[i] == "\\" else 1
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,13 @@ FUNCTION_NODES = {
 }
 MIN_LINES = 3
 MAX_LINES = 80
+# A commit whose subject or message says it fixes something; other changes (refactors, features) are no repairs.
+FIX_WORDS = re.compile(
+    r"\b(?:fix(?:e[sd]|ing)?|bug(?:s|gy|fix(?:es)?)?|hotfix(?:es)?|repair(?:s|ed|ing)?|correct(?:s|ed|ing|ion)?|"
+    r"resolve[sd]?|resolving|patch(?:e[sd]|ing)?|crash(?:e[sd]|ing)?|errors?|fault(?:s|y)?|regression|broken|"
+    r"wrong|mistakes?|typos?)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -67,15 +75,21 @@ def functions_in(text: str, lang: str) -> list[tuple[str, str]]:
     return found
 
 
-def extract_functions(files: Sequence[SourceFile], fixes_only: bool = False) -> list[Function]:
-    """Every function of `files`; for a file with a `before` version, changed functions carry their fix.
+def looks_like_fix(message: str) -> bool:
+    """Whether a commit's subject/message says it fixes a bug (fix, bug, repair, correct, crash, error, ...)."""
+    return FIX_WORDS.search(message) is not None
 
-    With `fixes_only`, only functions changed by a commit are returned, each as (before, after): real repairs.
+
+def extract_functions(files: Sequence[SourceFile], fixes_only: bool = False) -> list[Function]:
+    """Every function of `files`; for a file changed by a commit that looks like a fix, changed functions carry
+    their fixed version.
+
+    With `fixes_only`, only functions changed by such a commit are returned, each as (before, after): real repairs.
     """
     result: list[Function] = []
     for source in files:
         after = functions_in(source.text, source.lang)
-        if source.before is not None:
+        if source.before is not None and looks_like_fix(source.message):
             before = dict(functions_in(source.before, source.lang))
             for name, code in after:
                 old = before.get(name)

@@ -57,7 +57,8 @@ class SynthOptions:
         teacher = {k: v for k, v in asdict(self.teacher).items() if k in ("kind", "model", "temperature",
                                                                           "max_new_tokens")}
         return {"method": method, "source": str(self.source), "rev": self.rev, "seed": self.seed,
-                "langs": list(self.langs), "tests": self.tests, "prompt_version": PROMPT_VERSION,
+                "langs": list(self.langs), "tests": self.tests, "execute": self.execute,
+                "prompt_version": PROMPT_VERSION,
                 "teacher": teacher, **extra}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROMPT_VERSION = "gitocto-synth-1"
+PROMPT_VERSION = "gitocto-synth-2"
 
 LANG_NAMES = {"python": "Python", "javascript": "JavaScript", "java": "Java", "go": "Go", "cpp": "C++",
               "rust": "Rust"}
@@ -134,15 +134,16 @@ Finally answer on the last line `Overall: yes` if every answer is yes, else `Ove
 
 
 def generator_prompt(task: TaskSpec, code: str, lang: str, reference: str | None, with_tests: bool,
-                     good: str | None, bad: str | None) -> str:
-    """The generator prompt: the task, the raw code, and one accepted and one rejected example when there are any."""
+                     good: str | None, bad: str | None, answer_lang: str | None = None) -> str:
+    """The generator prompt: the task, the raw code (labelled with its own `lang`), and one accepted and one
+    rejected example when there are any; the tests are laid out for `answer_lang` (a translation's target)."""
     examples = ""
     if good:
         examples += f"\nAn example that was accepted:\n{good}\n"
     if bad:
         examples += f"\nAn example that was rejected, and why (do not repeat its mistakes):\n{bad}\n"
     ref = f"\nThe same code after a real bug-fix commit:\n```\n{reference}\n```\n" if reference else ""
-    layout = TEST_LAYOUT.get(lang, "")
+    layout = TEST_LAYOUT.get(answer_lang or lang, "")
     tests = f"[Tests]\n({TESTS_RULE} {layout} Omit this section when the solution is not code.)\n" if with_tests else ""
     return GENERATOR.format(definition=task.definition, language=LANG_NAMES.get(lang, lang), code=code,
                             reference=ref, tests=tests, examples=examples)

@@ -22,6 +22,7 @@ class SourceFile:
     lang: str
     text: str
     before: str | None = None  # the file before a commit, for records that carry old_contents
+    message: str = ""  # that commit's subject and message, for records
 
 
 def parse_langs(spec: str | None) -> list[str]:
@@ -90,7 +91,9 @@ def _record_files(path: Path, langs: Sequence[str]) -> list[SourceFile]:
             continue
         before = row.get("old_contents")
         origin = f"{str(row.get('commit', ''))[:12]}:{row.get('new_file') or row.get('old_file') or ''}"
-        files.append(SourceFile(origin, lang, text, before if isinstance(before, str) and before.strip() else None))
+        message = "\n".join(str(row[k]) for k in ("subject", "message") if isinstance(row.get(k), str))
+        files.append(SourceFile(origin, lang, text, before if isinstance(before, str) and before.strip() else None,
+                                message))
     return files
 
 

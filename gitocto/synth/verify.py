@@ -9,9 +9,12 @@ from typing import Any
 EXEC_LANG = {"python": "python", "javascript": "js", "java": "java", "go": "go", "cpp": "cpp", "rust": "rust"}
 
 
-def program(solution_code: str, tests: str) -> str:
-    """The program the sandbox runs: the solution, then the tests."""
-    return f"{solution_code.rstrip()}\n\n{tests.strip()}\n"
+def program(lang: str, solution_code: str, tests: str) -> str:
+    """The program the sandbox runs for a sample in `lang` (a sandbox language): the solution, then the tests,
+    joined as that language needs (`git octo bench` lays out its programs with the same rules)."""
+    from gitocto.bench.programs import join_program
+
+    return join_program(lang, solution_code, tests)
 
 
 def execute(records: Sequence[dict[str, Any]], workers: int | None = None,
@@ -25,7 +28,7 @@ def execute(records: Sequence[dict[str, Any]], workers: int | None = None,
     for i, record in enumerate(records):
         lang = EXEC_LANG.get(str(record.get("lang")))
         if record.get("tests") and lang is not None:
-            jobs.append((lang, program(str(record.get("solution_code") or ""), str(record["tests"]))))
+            jobs.append((lang, program(lang, str(record.get("solution_code") or ""), str(record["tests"]))))
             where.append(i)
     if jobs:
         for i, result in zip(where, run_programs(jobs, workers=workers, timeout=timeout), strict=True):

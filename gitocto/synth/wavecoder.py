@@ -127,8 +127,9 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
         items = [chosen[int(k)] for k in keys]
         targets = [_target_lang(k, common.seed, f.lang) if task.name == "translation" else None
                    for k, f in zip(keys, items, strict=True)]
-        prompts = [generator_prompt(_task_for(task, t), f.code, t or f.lang, f.fixed, with_tests, pools.good,
-                                    pools.bad) for f, t in zip(items, targets, strict=True)]
+        # The raw code is labelled with its own language; a translation's target only shapes the task and tests.
+        prompts = [generator_prompt(_task_for(task, t), f.code, f.lang, f.fixed, with_tests, pools.good,
+                                    pools.bad, answer_lang=t) for f, t in zip(items, targets, strict=True)]
         replies = teacher.ask_replies(prompts)
         entries: list[Entry] = []
         judged: list[tuple[Entry, list[str]]] = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from octo_server import free_port
@@ -137,3 +139,47 @@ def test_generations_carry_the_servers_finish_reason(client: OpenAIBackend, hf_b
     stop = next(c for c in full[2:] if c.isascii() and c.isprintable())
     (stopped,), = client.complete_generations(PROMPTS[:1], SamplingParams(max_new_tokens=30, stop=(stop,)))
     assert stopped.finish_reason == "stop" and stopped.text == full[: full.index(stop)]
+
+
+@pytest.fixture
+def n_ignoring_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A server that ignores `n`, as llama.cpp and Ollama do: one choice per request, its text set by the seed."""
+    from json_server import JsonHandler, serving
+
+    bodies: list[dict[str, Any]] = []
+
+    class Handler(JsonHandler):
+        def do_POST(self) -> None:
+            body = self.read_json()
+            bodies.append(body)
+            text = f"sample of seed {body.get('seed')}"
+            usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+            if self.path.endswith("/chat/completions"):
+                choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text},
+                                          "finish_reason": "stop"}
+                self.send_json({"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                                "choices": [choice], "usage": usage})
+            else:
+                choice = {"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}
+                self.send_json({"id": "c", "object": "text_completion", "created": 0, "model": "m",
+                                "choices": [choice], "usage": usage})
+
+    with serving(Handler) as url:
+        yield url, bodies
+
+
+def test_servers_that_ignore_n_get_a_new_seed_per_follow_up(
+    n_ignoring_server: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, bodies = n_ignoring_server
+    backend = OpenAIBackend(url, model="m", timeout=10, max_retries=0, concurrency=1)
+    params = SamplingParams(n=3, temperature=0.8, max_new_tokens=4, seed=5)
+    # The same seed again would give the same sample three times over (and pass@k would count it thrice).
+    assert backend.complete(["def f():"], params) == [["sample of seed 5", "sample of seed 6", "sample of seed 7"]]
+    assert [(b["n"], b["seed"]) for b in bodies] == [(3, 5), (2, 6), (1, 7)]
+    chat = [[{"role": "user", "content": "hi"}]]
+    assert backend.chat(chat, replace(params, seed=0)) == [["sample of seed 0", "sample of seed 1",
+                                                            "sample of seed 2"]]
+    bodies.clear()
+    assert backend.complete(["x"], replace(params, seed=None)) == [["sample of seed None"] * 3]
+    assert all("seed" not in b for b in bodies)

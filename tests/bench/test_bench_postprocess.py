@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gitocto.bench.data import Problem
 from gitocto.bench.postprocess import (
     completion_to_code,
@@ -93,3 +95,156 @@ def test_programs_add_imports_and_tests(problems: dict[str, list[Problem]]) -> N
     cpp = problems["cpp"][0]
     program = build_program(cpp, cpp.prompt + cpp.canonical_solution + "\nint main(){}\n")
     assert "#include<boost/any.hpp>" in program and program.count("int main") == 1
+
+
+def test_chat_requests_stop_only_at_end_of_text() -> None:
+    from gitocto.backends.base import cut_at_stop
+    from gitocto.bench.postprocess import END_OF_TEXT, request_stops
+
+    # A chat reply opens with a fence and restates the function: the language's stops would leave only the fence.
+    python = "```python\ndef add(a, b):\n    return a + b\n```"
+    go = "```go\nfunc Add(a int, b int) int {\n    return a + b\n}\n```"
+    assert cut_at_stop(python, stop_sequences("python")) == "```python"
+    assert request_stops("python", "chat") == request_stops("go", "chat") == (END_OF_TEXT,)
+    assert cut_at_stop(python, request_stops("python", "chat")) == python
+    assert cut_at_stop(go, request_stops("go", "chat")) == go
+    for fmt in ("octocoder", "instruct", "continue"):
+        assert request_stops("python", fmt) == stop_sequences("python")
+
+
+# Realistic chat replies: the function restated after an import and a helper, then example calls the test
+# program must not run (a wrong trailing assert in Python; any output at all fails JavaScript).
+PYTHON_REPLY = '''Sure! Here is the implementation:
+
+```python
+from typing import List
+
+
+def _gap(a: float, b: float) -> float:
+    return abs(a - b)
+
+
+def has_close_elements(numbers: List[float], threshold: float) -> bool:
+    """True when two numbers are closer than threshold."""
+    for i, a in enumerate(numbers):
+        for j, b in enumerate(numbers):
+            if i != j and _gap(a, b) < threshold:
+                return True
+    return False
+
+
+# Example usage
+print(has_close_elements([1.0, 2.0, 3.0], 0.5))
+assert has_close_elements([1.0, 2.0, 3.0], 0.5) is True
+```
+
+It compares every pair of numbers.'''
+
+JS_REPLY = '''```javascript
+const hasCloseElements = (numbers, threshold) => {
+  for (let i = 0; i < numbers.length; i++) {
+    for (let j = i + 1; j < numbers.length; j++) {
+      if (Math.abs(numbers[i] - numbers[j]) < threshold) {
+        return true;
+      }
+    }
+  }
+  return false;
+};
+
+console.log(hasCloseElements([1.0, 2.0, 3.0], 0.5)); // false
+```'''
+
+JAVA_REPLY = '''```java
+import java.util.*;
+
+public class Solution {
+    public boolean hasCloseElements(List<Double> numbers, double threshold) {
+        for (int i = 0; i < numbers.size(); i++) {
+            for (int j = i + 1; j < numbers.size(); j++) {
+                if (Math.abs(numbers.get(i) - numbers.get(j)) < threshold) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}
+
+class Demo {
+    public static void main(String[] args) {
+        System.out.println(new Solution().hasCloseElements(Arrays.asList(1.0, 2.0), 0.5));
+    }
+}
+```'''
+
+GO_REPLY = '''```go
+package main
+
+import (
+    "fmt"
+    "math"
+)
+
+func HasCloseElements(numbers []float64, threshold float64) bool {
+    for i := 0; i < len(numbers); i++ {
+        for j := i + 1; j < len(numbers); j++ {
+            if math.Abs(numbers[i]-numbers[j]) < threshold {
+                return true
+            }
+        }
+    }
+    return false
+}
+
+func main() {
+    fmt.Println(HasCloseElements([]float64{1.0, 2.0, 3.0}, 0.5))
+}
+```'''
+
+
+def _chat_code(problem: Problem, reply: str) -> str:
+    from gitocto.backends.base import cut_at_stop
+    from gitocto.bench.postprocess import request_stops
+
+    prompt = build_prompt(problem, "synthesize", "chat")
+    return reply_to_code(problem, prompt, cut_at_stop(reply, request_stops(problem.lang, "chat")))
+
+
+def test_restated_python_reply_is_cut_after_the_function(problems: dict[str, list[Problem]]) -> None:
+    code = _chat_code(problems["python"][0], PYTHON_REPLY)
+    assert code.startswith("from typing import List\n\n\ndef _gap(")  # the import and helper before it stay
+    assert code.endswith("                return True\n    return False")
+    assert "print(" not in code and "assert" not in code
+
+
+def test_restated_js_reply_is_cut_after_the_function(problems: dict[str, list[Problem]]) -> None:
+    code = _chat_code(problems["js"][0], JS_REPLY)
+    assert code.startswith("const hasCloseElements = (numbers, threshold) => {")
+    assert code.endswith("  return false;\n}") and "console.log" not in code
+
+
+def test_restated_replies_are_cut_with_each_languages_rule(problems: dict[str, list[Problem]]) -> None:
+    java = _chat_code(problems["java"][0], JAVA_REPLY)
+    assert java.startswith("import java.util.*;") and java.endswith("return false;\n    }\n}")
+    assert "Demo" not in java  # Java's rule closes the class too, then stops
+    go = _chat_code(problems["go"][0], GO_REPLY)
+    assert go.startswith("package main") and '"math"' in go and go.endswith("return false\n}")
+    assert "func main" not in go
+    # A mention or a call of the function is no definition: the reply is a body continuing the declaration.
+    p = problems["python"][0]
+    body = "    return any(has_close_elements([a], threshold) for a in numbers)\n"
+    assert _chat_code(p, f"```python\n{body}```").startswith(p.prompt.rstrip())
+
+
+@pytest.mark.slow
+def test_restated_chat_replies_pass_their_tests(problems: dict[str, list[Problem]]) -> None:
+    from gitocto.execution import run_programs
+
+    replies = {"python": PYTHON_REPLY, "js": JS_REPLY, "java": JAVA_REPLY, "go": GO_REPLY}
+    jobs = [(lang, build_program(problems[lang][0], _chat_code(problems[lang][0], reply)))
+            for lang, reply in replies.items()]
+    results = run_programs(jobs, workers=2)
+    assert [(lang, r.status) for (lang, _), r in zip(jobs, results, strict=True)] == [
+        (lang, "passed") for lang in replies
+    ], [r.detail for r in results]

@@ -12,7 +12,7 @@ from synth_stub import StubTeacher
 
 from gitocto.synth.finish import Summary
 from gitocto.synth.oss_instruct import SynthOptions, oss_instruct
-from gitocto.synth.prompts import PROMPT_VERSION
+from gitocto.synth.prompts import LANG_NAMES, PROMPT_VERSION, TEST_LAYOUT
 from gitocto.synth.state import state_path
 from gitocto.synth.teacher import TeacherSpec
 from gitocto.synth.wavecoder import WaveCoderOptions, wavecoder
@@ -75,7 +75,11 @@ def test_changed_settings_are_refused_not_mixed(source_repo: Path, tmp_path: Pat
     out = tmp_path / "oss.jsonl"
     oss_instruct(options(source_repo, out, stub.url, 2, execute=False))
     with pytest.raises(OctoError, match=r"other settings \(seed\)"):
-        oss_instruct(SynthOptions(**{**options(source_repo, out, stub.url, 2).__dict__, "seed": 4}))
+        oss_instruct(SynthOptions(**{**options(source_repo, out, stub.url, 2, execute=False).__dict__, "seed": 4}))
+    # Samples kept untested must not be mixed with executed ones (nor the other way round).
+    with pytest.raises(OctoError, match=r"other settings \(execute\)"):
+        oss_instruct(options(source_repo, out, stub.url, 2, execute=True))
+    assert len(stub.prompts) == 2
 
 
 def test_decontamination_drops_a_leaking_sample(source_repo: Path, tmp_path: Path, stub: StubTeacher,
@@ -158,6 +162,12 @@ def test_wavecoder_translation_targets_another_language(source_repo: Path, tmp_p
     prompts = [p for p in stub.prompts if "You are a teacher" in p]
     assert len(prompts) == 2 and all("Translate into " in p and "Translate into Go." not in p for p in prompts)
     assert all(r["lang"] != "go" and r["seed_origin"].startswith("cmd/main.go") for r in rows(out))
+    names = {name: lang for lang, name in LANG_NAMES.items()}
+    for prompt in prompts:
+        # The raw code is labelled with its own language; the tests are asked for in the target's layout.
+        target = names[prompt.split("Translate into ", 1)[1].split(".", 1)[0]]
+        assert "Raw code to build the example from (Go):\n```\nfunc " in prompt
+        assert TEST_LAYOUT[target] in prompt and TEST_LAYOUT["go"] not in prompt
 
 
 def test_teacher_failing_midway_keeps_finished_work_and_resume_completes(source_repo: Path, tmp_path: Path) -> None:

@@ -64,3 +64,27 @@ def test_bad_sources_and_languages_are_one_line_errors(tmp_path: Path, source_re
         load_sources(source_repo, ["python"], rev="nope")
     with pytest.raises(OctoError, match="no source files in rust"):
         load_sources(source_repo, ["rust"])
+
+
+def test_only_commits_that_look_like_fixes_give_repairs(tmp_path: Path) -> None:
+    from gitocto.synth.functions import looks_like_fix
+
+    old = "def inc(x):\n    y = x\n    return y - 1\n"
+    new = "def inc(x):\n    y = x\n    return y + 1\n"
+    subjects = {"a": "Fix off-by-one in inc", "b": "Refactor inc for readability", "c": "Add prefix option",
+                "d": "Handle the crash on empty input", "e": "inc: BUG when x is negative"}
+    rows = [{"commit": key * 40, "old_file": f"{key}.py", "new_file": f"{key}.py", "old_contents": old,
+             "new_contents": new, "subject": subject, "message": f"{subject}\n\nDetails."}
+            for key, subject in subjects.items()]
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    files = load_sources(path, ["python"])
+    fixes = extract_functions(files, fixes_only=True)
+    assert sorted(f.origin.split(":")[1] for f in fixes) == ["a.py", "d.py", "e.py"]
+    # A refactor's or a feature's change is no bug fix: no "after a real bug-fix commit" version to show either.
+    others = [f for f in extract_functions(files) if f.origin.split(":")[1] in ("b.py", "c.py")]
+    assert [(f.code, f.fixed) for f in others] == [(new.rstrip(), None)] * 2
+    assert looks_like_fix("fix(parser): handle empty files") and looks_like_fix("Resolved #12")
+    assert looks_like_fix("Correct the error message") and looks_like_fix("Patched a PATCH request")
+    assert not looks_like_fix("Add fixtures for prefix tests") and not looks_like_fix("Debugger support")
+    assert not looks_like_fix("Prefixed names") and not looks_like_fix("")
