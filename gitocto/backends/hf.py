@@ -28,6 +28,17 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _in_local_cache(model_id: str) -> bool:
+    """True when the Hugging Face cache holds the model's config.json (the file every model load reads first)."""
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        return isinstance(try_to_load_from_cache(model_id, "config.json"), str)
+    except HFValidationError:  # not even a valid model id
+        return False
+
+
 class StopOnSequences:
     """A transformers StoppingCriteria: a row is done once its decoded continuation contains a stop sequence.
 
@@ -74,7 +85,9 @@ class HFBackend:
         dtype: str | None = None,
         batch_size: int = 8,
         trust_remote_code: bool = False,
+        local_files_only: bool = False,
     ) -> None:
+        """Load `model`; with `local_files_only`, a model id must already be in the local Hugging Face cache."""
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -90,7 +103,10 @@ class HFBackend:
         self._lock = threading.Lock()
         source = str(Path(model).expanduser()) if looks_like_path else model
         # huggingface_hub reads HF_HUB_OFFLINE once, at import: honour a value set later too.
-        offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+        offline = local_files_only or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+        if local_files_only and not looks_like_path and not _in_local_cache(model):
+            raise OctoError(f"model {model!r} is not in the local Hugging Face cache, and this command does not "
+                            f"download; fetch it once with `hf download {model}` or give a local model directory")
         # Typed loosely: transformers' generate() and tokenizer signatures are wider than mypy can follow.
         self.tokenizer: Any
         self.model: Any

@@ -99,22 +99,31 @@ def _repair_files(root: Path, paths: Sequence[str], settings: Settings, apply: b
     from gitocto.backends.base import make_backend
     from gitocto.fix.repair import repair, unified_diff
     from gitocto.hooks.deadline import call_within
-    from gitocto.msg.model import import_client
+    from gitocto.msg.model import import_client, local_options
 
     import_client(settings.backend)
     # The client's own timeout is per socket read, so a server that trickles bytes would never trip it:
     # every request also gets a wall-clock limit of the same length.
     late = f"the {settings.backend} backend did not answer within {settings.timeout:g}s (--timeout)"
     make = partial(make_backend, settings.backend, model=settings.model, endpoint=settings.endpoint,
-                   timeout=settings.timeout)
+                   timeout=settings.timeout, **local_options(settings.backend))
     # Only the openai backend asks a server while it starts (for its model list); hf and vllm load locally.
     backend = call_within(make, settings.timeout, late) if settings.backend == "openai" else make()
     for path in paths:
         source = staged_source(root, path).decode("utf-8", "surrogateescape")
         reply = call_within(partial(repair, backend, path, source), settings.timeout, f"{late} for {path}")
-        fixed = with_newlines(reply, crlf="\r\n" in source) if reply else reply
+        if reply.cut_off:  # the diff would delete the file's tail
+            print(f"git octo: the model's repair of {path} was cut off at {reply.budget} tokens; not shown or "
+                  "applied", file=sys.stderr)
+            continue
+        fixed = with_newlines(reply.code, crlf="\r\n" in source) if reply.code else reply.code
         if not fixed or fixed == source:
             print(f"git octo: the model proposed no change to {path}", file=sys.stderr)
+            continue
+        still = check_source(path, fixed.encode("utf-8", "surrogateescape"))
+        if still:
+            print(f"git octo: the model's repair of {path} does not parse ({still[0]}); not shown or applied",
+                  file=sys.stderr)
             continue
         sys.stdout.write(unified_diff(path, source, fixed))
         if apply:

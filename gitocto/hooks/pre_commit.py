@@ -56,10 +56,16 @@ def check_staged(cwd: str, only: Sequence[str] | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point for git (no arguments: the staged files) and for pre-commit (the file names to check)."""
+    """Entry point for git (no arguments: the staged files) and for pre-commit (the file names to check).
+
+    Like prepare-commit-msg, nothing runs while a merge, rebase, cherry-pick or revert is in progress.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    cwd = os.getcwd()
     try:
-        return check_staged(os.getcwd(), args or None)
+        if repo.sequence_in_progress(repo.locate(cwd).git_dir):
+            return 0
+        return check_staged(cwd, args or None)
     except OctoError as exc:
         print(f"git octo: error: {exc}", file=sys.stderr)
         return 1

@@ -66,6 +66,11 @@ def import_client(backend: str) -> None:
         import openai  # noqa: F401
 
 
+def local_options(backend: str) -> dict[str, bool]:
+    """Backend options that keep commit-time help off the network: an hf model loads from the local cache only."""
+    return {"local_files_only": True} if backend == "hf" else {}
+
+
 def build_prompt(before: str) -> str:
     """The commit-format prompt that asks for the message of a change to `before`."""
     return f"<commit_before>{before[:MAX_BEFORE_CHARS]}<commit_msg>"

@@ -51,11 +51,11 @@ def _suggest_nn(cwd: str, patch: bytes, sha: str | None, progress: Callable[[str
 
 def _suggest_model(cwd: str, settings: Settings, sha: str | None) -> str | None:
     from gitocto.backends.base import SamplingParams, make_backend
-    from gitocto.msg.model import STOPS, build_prompt, changed_files, clean_message, file_before
+    from gitocto.msg.model import STOPS, build_prompt, changed_files, clean_message, file_before, local_options
 
     files = changed_files(cwd, sha)
     before = file_before(cwd, files[0], sha) if files else ""
-    options = {"max_retries": 0} if settings.backend == "openai" else {}
+    options = {"max_retries": 0} if settings.backend == "openai" else local_options(settings.backend)
     backend = make_backend(settings.backend, model=settings.model, endpoint=settings.endpoint,
                            timeout=settings.timeout, **options)
     params = SamplingParams(n=1, temperature=0.0, max_new_tokens=MAX_NEW_TOKENS, stop=STOPS)

@@ -72,8 +72,12 @@ def flop_model(model: Any) -> FlopModel:
     return FlopModel(total - (0 if tied else embed_params), trainable, int(layers), int(hidden))
 
 
-def mfu(flops: float, seconds: float, peak: float | None) -> float | None:
-    """Achieved FLOP/s over the peak (TFLOP/s), or None when the peak is unknown."""
+def mfu(flops: float, seconds: float, peak: float | None, devices: int = 1) -> float | None:
+    """Achieved FLOP/s over the peak of all `devices` (each `peak` TFLOP/s), or None when the peak is unknown.
+
+    `flops` is the work of every device together (the tokens of all processes), so it is measured against all
+    of their peaks, as tokens/s counts all processes' tokens.
+    """
     if peak is None or seconds <= 0:
         return None
-    return flops / seconds / (peak * 1e12)
+    return flops / seconds / (peak * 1e12 * devices)

@@ -20,6 +20,7 @@ from gitocto.train import checkpoint
 from gitocto.train.config import TrainConfig, to_yaml_dict
 from gitocto.train.corpus import Corpus, formats_used, load_corpus
 from gitocto.train.evaluate import bench_after_training, check_bench_available
+from gitocto.train.launch import set_deepspeed_batch
 from gitocto.train.metrics import flop_model, mfu, peak_tflops
 from gitocto.train.model import (
     add_format_tokens,
@@ -134,7 +135,9 @@ class Run:
         set_seed(config.seed)
         if self.accelerator.distributed_type == "DEEPSPEED" and config.grad_accum > 1:
             # accelerate lets DeepSpeed step the optimizer after every backward pass.
-            raise OctoError("with DeepSpeed use grad_accum 1 (raise batch_size, or set DeepSpeed's own accumulation)")
+            raise OctoError("with DeepSpeed use grad_accum 1 (raise batch_size instead)")
+        if self.accelerator.distributed_type == "DEEPSPEED":
+            set_deepspeed_batch(self.accelerator.state.deepspeed_plugin, config.batch_size, config.grad_accum)
         self.device = self.accelerator.device
         self.attn = attention_backend(config.attn_implementation, self.device.type == "cuda")
 
@@ -281,6 +284,7 @@ def train(config: TrainConfig) -> int:
             last = {"step": state.step}
         if due_log:
             seconds = time.perf_counter() - window_start
+            # Every process's tokens: tokens/s is the whole run's, and MFU measures it against every device's peak.
             n_tokens = int(acc.reduce(torch.tensor(window_tokens, device=run.device), reduction="sum"))
             attn_sq = int(acc.reduce(torch.tensor(window_attn, device=run.device), reduction="sum"))
             # Read only when logged: converting to a float waits for the GPU.
@@ -288,7 +292,7 @@ def train(config: TrainConfig) -> int:
             last.update({
                 "epoch": state.epoch, "loss": step_loss, "lr": lr,
                 "tokens_per_s": window_loss_tokens / seconds, "all_tokens_per_s": n_tokens / seconds,
-                "mfu": mfu(flops.step_flops(n_tokens, attn_sq), seconds, peak),
+                "mfu": mfu(flops.step_flops(n_tokens, attn_sq), seconds, peak, acc.num_processes),
             })
             window_tokens = window_loss_tokens = window_attn = 0
         paused = time.perf_counter()

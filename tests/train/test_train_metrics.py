@@ -31,3 +31,5 @@ def test_peaks_and_mfu() -> None:
     assert peak_tflops("some cpu") is None
     assert mfu(989e12 * 0.5, 1.0, 989.0) == pytest.approx(0.5)
     assert mfu(1.0, 1.0, None) is None
+    # The FLOPs of two processes' tokens are measured against two devices' peaks.
+    assert mfu(989e12 * 0.5, 1.0, 989.0, devices=2) == pytest.approx(0.25)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # gitocto pre-commit hook (installed by `git octo hooks install pre-commit`; remove with `git octo hooks uninstall`).
 # Checks the syntax of staged files with tree-sitter; a syntax error stops the commit (bypass: git commit -n).
+# Nothing is checked while a merge, rebase, cherry-pick or revert is in progress (decided in Python).
 OCTO_PYTHON='@OCTO_PYTHON@'
 OCTO_HOOK=pre-commit
 
