@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from gitocto.backends.base import Generation, Message, SamplingParams, check_params, cut_at_stop, texts
@@ -69,15 +70,21 @@ class VLLMBackend:
 
     def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
         """Like `complete`, with each sample's finish reason and token counts."""
-        outputs = self.llm.generate(list(prompts), self._sampling(params), use_tqdm=False)
-        return self._collect(outputs, params)
+        return self._run(lambda sampling: self.llm.generate(list(prompts), sampling, use_tqdm=False), params)
 
     def chat_generations(
         self, conversations: Sequence[list[Message]], params: SamplingParams
     ) -> list[list[Generation]]:
         """Like `chat`, with each reply's finish reason and token counts."""
-        outputs = self.llm.chat(list(conversations), self._sampling(params), use_tqdm=False)
-        return self._collect(outputs, params)
+        return self._run(lambda sampling: self.llm.chat(list(conversations), sampling, use_tqdm=False), params)
+
+    def _run(self, call: Callable[[Any], Sequence[Any]], params: SamplingParams) -> list[list[Generation]]:
+        # Greedy samples are all the same (and some vLLM versions refuse n > 1 at temperature 0): one, copied,
+        # as the hf backend does.
+        copies = params.n if params.temperature == 0 else 1
+        asked = replace(params, n=1) if copies > 1 else params
+        rows = self._collect(call(self._sampling(asked)), asked)
+        return [row * copies for row in rows]
 
 
 def _generation(output: Any, prompt_tokens: int, stop: Sequence[str]) -> Generation:

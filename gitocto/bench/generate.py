@@ -83,11 +83,18 @@ def generate(
         for lang, probs in problems.items():
             todo = [p for p in probs if not _done(store, stage, p, config.n_samples)]
             bar = progress.add_task(f"{stage} {lang}", total=len(todo)) if progress is not None else None
-            for start in range(0, len(todo), CHUNK):
-                chunk = todo[start : start + CHUNK]
+            size = chunk_size(backend, len(todo))
+            for start in range(0, len(todo), size):
+                chunk = todo[start : start + size]
                 store.add(_generate_chunk(backend, stage, lang, chunk, config, store))
                 if progress is not None:
                     progress.advance(bar, len(chunk))
+
+
+def chunk_size(backend: Backend, n_todo: int) -> int:
+    """Problems per backend call. vLLM's throughput comes from scheduling every prompt and sample at once, so it
+    gets a whole stage and language per call (what an interruption then loses); the others get CHUNK."""
+    return max(1, n_todo) if backend.name == "vllm" else CHUNK
 
 
 def _done(store: JsonlStore, stage: str, problem: Problem, n: int) -> bool:

@@ -73,6 +73,35 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def _pids_of(uid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    pids.append(int(entry))
+            except OSError:
+                pass  # gone meanwhile
+    return pids
+
+
+def _kill_uid(uid: int) -> None:
+    """Kill every process still running as `uid`, this sandbox's own: a daemon that left the process group with
+    setsid (and closed its pipes) is not reached by the group kill. Only root can, and only where the program ran
+    under that uid; repeated so that a fork bomb's last forks go too."""
+    if os.geteuid() != 0 or uid == 0:
+        return
+    for _ in range(100):
+        pids = _pids_of(uid)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def run_sandboxed(
     argv: Sequence[str],
     cwd: Path,
@@ -113,8 +142,11 @@ def run_sandboxed(
             proc.wait()
             out, err = b"", b""
     finally:
-        # Children that outlived the main process (daemons, a fork bomb's tail) go with the group.
+        # Children that outlived the main process (daemons, a fork bomb's tail) go with the group, and those that
+        # left it with their uid.
         _kill_group(proc)
+        if limits.drop_root:
+            _kill_uid(limits.uid)
     return Completed(
         returncode=proc.returncode,
         stdout=out[-_OUTPUT_LIMIT:].decode("utf-8", "replace"),

@@ -42,6 +42,23 @@ def test_program_that_never_exits_and_its_children_are_killed() -> None:
     assert "1000.4242" not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="programs run under a uid of their own only when started by root")
+def test_a_daemon_that_leaves_the_process_group_is_killed() -> None:
+    # setsid takes it out of the group the sandbox kills; closing its pipes lets the program end normally.
+    result = _py("""
+        import os, sys
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                os.closerange(0, 3)
+                os.execvp("sleep", ["sleep", "1000.4343"])
+            os._exit(0)
+        os.wait()
+    """, timeout=5)
+    assert result.passed, result.detail
+    assert "1000.4343" not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+
+
 def test_fork_bomb_is_contained() -> None:
     result = _py("""
         import os
