@@ -46,4 +46,5 @@ def test_the_default_timeout_lets_the_commit_go_on(repo: Any, silent_endpoint: s
     assert proc.stderr == (f"git octo: no message suggestion: the openai backend did not answer within "
                            f"{DEFAULT_TIMEOUT_S:g}s\n")
     assert repo.git("log", "-1", "--format=%s").strip() == "typed by the user"
-    assert DEFAULT_TIMEOUT_S <= elapsed < DEFAULT_TIMEOUT_S + 6, f"the commit took {elapsed:.1f}s"
+    # The bound leaves room for a loaded CI machine's start-up; an unbounded wait would be the client's own minutes.
+    assert DEFAULT_TIMEOUT_S <= elapsed < DEFAULT_TIMEOUT_S + 25, f"the commit took {elapsed:.1f}s"
