@@ -6,6 +6,9 @@ project's notes) falls back to phrases that only one licence contains: each rule
 (after lower-casing and collapsing whitespace), the first rule that matches wins, and the GNU family is told apart
 by its title alone, since GPL-3.0's and MPL-2.0's own texts name the Affero and Lesser licences further down.
 Unknown texts give None.
+
+Records carry both: `license` is GitHub's lower-case licence key, as CommitPack's `license` column (`mit`,
+`apache-2.0`, `bsd-3-clause`), and `license_spdx` the SPDX id (`MIT`, `Apache-2.0`, `BSD-3-Clause`).
 """
 
 from __future__ import annotations
@@ -81,3 +84,26 @@ def _by_phrases(text: str) -> str | None:
 def known_licenses() -> list[str]:
     """The SPDX ids the matcher recognises."""
     return [spdx for spdx, _ in _RULES]
+
+
+# SPDX ids whose GitHub key is not simply the id lower-cased (GitHub keys the GNU licences without -only/-or-later).
+_GITHUB_KEYS = {"GPL-2.0-only": "gpl-2.0", "GPL-2.0-or-later": "gpl-2.0", "GPL-3.0-only": "gpl-3.0",
+                "GPL-3.0-or-later": "gpl-3.0", "LGPL-2.1-only": "lgpl-2.1", "LGPL-2.1-or-later": "lgpl-2.1",
+                "LGPL-3.0-only": "lgpl-3.0", "LGPL-3.0-or-later": "lgpl-3.0", "AGPL-3.0-only": "agpl-3.0",
+                "AGPL-3.0-or-later": "agpl-3.0"}
+
+
+def github_key(spdx: str | None) -> str | None:
+    """GitHub's licence key for an SPDX id ("MIT" -> "mit", "GPL-3.0-only" -> "gpl-3.0"); None stays None."""
+    if not spdx:
+        return None
+    return _GITHUB_KEYS.get(spdx, spdx.lower())
+
+
+def spdx_of(name: str | None) -> str | None:
+    """The SPDX id for a licence given either way (`--license mit` or `--license MIT`): a known id in its own
+    spelling, anything else as given."""
+    if not name:
+        return None
+    by_key = {spdx.lower(): spdx for spdx, _ in _RULES}
+    return by_key.get(name.lower(), name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_FILE_SIZE = 1_000_000
-FILTERS = ("commitpack", "commitpackft")
+FILTERS = ("commitpack", "commitpackft", "commitpackft-strict")
 
 
 @dataclass(frozen=True)

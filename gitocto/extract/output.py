@@ -26,12 +26,13 @@ from gitocto.errors import OctoError
 
 FORMATS = ("parquet", "jsonl", "jsonl.gz")
 STATE_DIR = ".octo-state"
-_INT_COLUMNS = ("lines_added", "lines_removed", "files_changed")
+_INT_COLUMNS = ("lines_added", "lines_removed", "files_changed", "same_path_files")
 # Dictionary encoding pays off only for columns with few distinct values; on file contents it costs time for nothing.
 # Suffixes of file formats gitocto does not write: a name ending in one is a mistake, not a shard directory.
 _FOREIGN_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".zst", ".bz2", ".xz", ".zip", ".tar", ".arrow", ".feather",
                      ".orc", ".avro", ".pq", ".pkl", ".npy", ".xlsx", ".yaml", ".yml")
-_DICT_COLUMNS = ["lang", "license", "repos", "change_type", "old_encoding", "new_encoding", "message_encoding"]
+_DICT_COLUMNS = ["lang", "license", "repos", "change_type", "old_encoding", "new_encoding", "message_encoding",
+                 "lang_source", "license_spdx"]
 
 
 def format_of(path: str) -> str | None:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from gitocto.errors import OctoError
-from gitocto.extract.languages import language_of
-from gitocto.extract.licenses import detect_license
+from gitocto.extract.languages import language_and_source
+from gitocto.extract.licenses import detect_license, github_key, spdx_of
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.text import decode, is_binary
 from gitocto.git.repository import git, license_text, open_repository
@@ -30,7 +30,8 @@ GITLINK, SYMLINK = "160000", "120000"
 
 COLUMNS = ("commit", "parent", "old_file", "new_file", "old_contents", "new_contents", "subject", "message", "lang",
            "license", "repos", "author_date", "committer_date", "change_type", "lines_added", "lines_removed",
-           "files_changed", "old_encoding", "new_encoding", "message_encoding")
+           "files_changed", "old_encoding", "new_encoding", "message_encoding", "lang_source", "license_spdx",
+           "same_path_files")
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,11 @@ class RepoContext:
 
     git_dir: Path
     repos: str
-    license: str | None
+    license: str | None  # GitHub's licence key (CommitPack's convention); the SPDX id is license_spdx
     shallow_boundary: frozenset[str]
     max_file_size: int
     include_merges: bool
+    license_spdx: str | None = None
 
 
 @dataclass
@@ -58,8 +60,9 @@ class ChunkResult:
 def prepare(repo_path: Path, options: ExtractOptions) -> tuple[RepoContext, list[str]]:
     """Open the repository and list the commits to extract, newest first (empty for an empty repository)."""
     repo, info = open_repository(repo_path)
-    licence = options.license or detect_license(None if info.empty else license_text(repo, _tip(info.git_dir, options)))
-    ctx = RepoContext(git_dir=info.git_dir, repos=info.name, license=licence,
+    licence = spdx_of(options.license) or detect_license(
+        None if info.empty else license_text(repo, _tip(info.git_dir, options)))
+    ctx = RepoContext(git_dir=info.git_dir, repos=info.name, license=github_key(licence), license_spdx=licence,
                       shallow_boundary=frozenset(info.shallow_boundary), max_file_size=options.max_file_size,
                       include_merges=options.include_merges)
     if info.empty and not options.rev:
@@ -177,6 +180,8 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
     subject = message.split("\n", 1)[0].strip()
     message_hash = hashlib.blake2b(commit.message, digest_size=16).hexdigest()
     records = []
+    # CommitPack's "exactly one file" counts the files a commit modifies in place (binary ones too).
+    same_path = sum(1 for c in commit.changes if c.status in "MT" and c.old_path == c.new_path)
     for change in changes:
         old = (blobs.get(change.old_sha) or b"") if change.old_sha != NULL_SHA else b""
         new = (blobs.get(change.new_sha) or b"") if change.new_sha != NULL_SHA else b""
@@ -192,6 +197,7 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
         old_text, old_encoding = decode(old)
         new_text, new_encoding = decode(new)
         kind = _KIND.get(change.status, "modified")
+        lang, lang_source = language_and_source(new_file)
         records.append({
             "commit": commit.sha,
             "parent": commit.parents[0] if commit.parents else None,
@@ -201,7 +207,7 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
             "new_contents": new_text,
             "subject": subject,
             "message": message,
-            "lang": language_of(new_file),
+            "lang": lang,
             "license": ctx.license,
             "repos": ctx.repos,
             "author_date": commit.author_date,
@@ -213,6 +219,9 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
             "old_encoding": old_encoding,
             "new_encoding": new_encoding,
             "message_encoding": message_encoding,
+            "lang_source": lang_source,
+            "license_spdx": ctx.license_spdx,
+            "same_path_files": same_path,
             # Blob ids name the contents exactly, so the dedup key needs no hashing of the contents themselves.
             DEDUP_FIELD: f"{change.old_sha}{change.new_sha}{message_hash}",
         })

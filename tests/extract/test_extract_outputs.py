@@ -137,7 +137,7 @@ def test_licence_comes_from_the_tip_of_any_revision_form(history: Any) -> None:
     for rev in ("main", "main ^HEAD~1", "HEAD~2...main", "HEAD~2..main"):
         proc = octo("extract", str(history.path), "-o", "-", "--rev", rev)
         assert proc.returncode == 0, proc.stderr
-        assert {json.loads(line)["license"] for line in proc.stdout.splitlines()} == {"MIT"}, rev
+        assert {json.loads(line)["license"] for line in proc.stdout.splitlines()} == {"mit"}, rev
     unbalanced = octo("extract", str(history.path), "-o", "-", "--rev", "HEAD'")
     assert unbalanced.returncode == 1 and "No closing quotation" in unbalanced.stderr
     assert "Traceback" not in unbalanced.stderr

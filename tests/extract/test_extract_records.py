@@ -31,7 +31,8 @@ def test_one_record_per_changed_file_with_all_columns(history: Any, tmp_path: Pa
     assert fix["old_contents"] == "def parse(text):\n    return text.split()\n"
     assert fix["new_contents"].startswith("def parse(text):\n    if not text:")
     assert (fix["change_type"], fix["lines_added"], fix["lines_removed"]) == ("modified", 2, 0)
-    assert fix["lang"] == "Python" and fix["license"] == "MIT" and fix["repos"] == "proj"
+    assert fix["lang"] == "Python" and fix["license"] == "mit" and fix["repos"] == "proj"
+    assert (fix["lang_source"], fix["license_spdx"], fix["same_path_files"]) == ("commitpack", "MIT", 1)
     assert fix["files_changed"] == 1 and fix["parent"] and len(fix["commit"]) == 40
     assert fix["author_date"].startswith("2024-01-01T00:00:02")
 
@@ -56,7 +57,10 @@ def test_merges_on_request_and_revision_selection(history: Any, tmp_path: Path) 
     ranged = _extract(history, tmp_path, rev="HEAD~2..HEAD")
     assert {r["subject"] for r in ranged} == {"Remove the README", "Add a Go helper"}
     assert _extract(history, tmp_path, since="2030-01-01") == []
-    assert _extract(history, tmp_path, license="Apache-2.0")[0]["license"] == "Apache-2.0"
+    given = _extract(history, tmp_path, license="Apache-2.0")[0]
+    assert (given["license"], given["license_spdx"]) == ("apache-2.0", "Apache-2.0")
+    given = _extract(history, tmp_path, license="bsd-3-clause")[0]
+    assert (given["license"], given["license_spdx"]) == ("bsd-3-clause", "BSD-3-Clause")
 
 
 def test_workers_give_the_same_records_in_the_same_order(history: Any, tmp_path: Path, monkeypatch: Any) -> None:
