@@ -40,8 +40,8 @@ THROWAWAY_MESSAGES = frozenset({
     "update data.js", "add files via upload", "update readme", "can't you see i'm updating the time?", "pi push",
     "dummy", "update index.html", "first commit", "create readme.md", "heartbeat update", "updated readme",
     "update log", "test", "no message", "readme", "wip", "updates", "commit", "update _config.yaml"})
-# Whole messages (case-sensitive, as stored) the scrape script leaves out.
-MISC_MESSAGES = frozenset({"initial commit", "please\n", "please", "lalala"})
+# Whole messages (case-sensitive) the scrape script leaves out (it lists "please" with and without its newline).
+MISC_MESSAGES = frozenset({"initial commit", "please", "lalala"})
 # CommitPackFT: lower-cased cleaned subjects, and phrases a lower-cased cleaned subject may not contain.
 BAD_MESSAGES = frozenset({"readme", "update", "dummy", "updated", "test", "update readme", "update readme.md",
                           "updated readme.md", "updated readme"})
@@ -189,8 +189,8 @@ def cp_update_filename(r: Record, ctx: RuleContext) -> bool:
 
 
 def cp_misc_message(r: Record, ctx: RuleContext) -> bool:
-    """The message is not exactly "initial commit", "please" or "lalala" (case-sensitive)."""
-    return r["message"] not in MISC_MESSAGES
+    """The message is not exactly "initial commit", "please" or "lalala" (case-sensitive; the ends stripped)."""
+    return r["message"].strip() not in MISC_MESSAGES
 
 
 def cp_opt_out(r: Record, ctx: RuleContext) -> bool:

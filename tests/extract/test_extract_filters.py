@@ -55,7 +55,7 @@ def test_the_base_record_passes_every_rule() -> None:
     (f.cp_update_filename, rec(message="Update geometry/shapes.py")),
     (f.cp_update_filename, rec(message="Update shapes.py")),
     (f.cp_misc_message, rec(message="please\n")),
-    (f.cp_misc_message, rec(message="lalala")),
+    (f.cp_misc_message, rec(message="lalala\n")),
     (f.cp_opt_out, rec(repos="tomas/dotfiles")),
     (f.ft_old_size, rec(old_contents="x" * 50_000)),
     (f.ft_new_contents, rec(new_contents="")),
