@@ -52,7 +52,7 @@ FT_SPECIFIC = ["fix that bug where things didn't work but now they should", "put
 
 
 def _data(name: str) -> str:
-    return resources.files("gitocto.extract").joinpath(name).read_text(encoding="utf-8")
+    return str(resources.files("gitocto.extract").joinpath(name).read_text(encoding="utf-8"))
 
 
 def _lines(name: str) -> list[str]:
@@ -82,7 +82,8 @@ def same_path_counts(repo: Path) -> Counter[str]:
     return counts
 
 
-def published_keep(records: list[Rec], counts: Counter[str], literal: bool) -> tuple[set[tuple[str, str]], Counter[str]]:
+def published_keep(records: list[Rec], counts: Counter[str],
+                   literal: bool) -> tuple[set[tuple[str, str]], Counter[str]]:
     """The (commit, new_file) pairs the published steps keep, and how many each step removed."""
     table = json.loads(_data("commitpack_languages.json"))
     suffixes = tuple(table)
@@ -93,7 +94,7 @@ def published_keep(records: list[Rec], counts: Counter[str], literal: bool) -> t
         verbs = (verbs - {"plug "}) | {"plug  "}
 
     def msg(r: Rec) -> str:
-        return r["message"] if literal else r["message"].strip()
+        return str(r["message"] if literal else r["message"].strip())
 
     def update_ok(r: Rec) -> bool:
         if literal:

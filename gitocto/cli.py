@@ -55,12 +55,14 @@ def cli() -> None:
 @click.option("--until", default=None, help="Only commits before this date (as git log --until).")
 @click.option("--max-commits", type=click.IntRange(min=1), default=None, help="At most this many commits per repo.")
 @click.option("--include-merges", is_flag=True, help="Also merge commits (diffed against the first parent).")
-@click.option("--filter", "filter_name", type=click.Choice(["none", "commitpack", "commitpackft", "commitpackft-strict"]),
-              default=None, help="Apply CommitPack's rules, CommitPack's and CommitPackFT's, or those with our "
-              "stricter verb list and cleaning (commitpackft-strict) [default: none].")
+@click.option("--filter", "filter_name", default=None,
+              type=click.Choice(["none", "commitpack", "commitpackft", "commitpackft-strict"]),
+              help="Apply CommitPack's rules, CommitPack's and CommitPackFT's, or those with our stricter verb list "
+              "and cleaning (commitpackft-strict) [default: none].")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="NAME", help="Turn a filter rule off (repeatable).")
 @click.option("--tokenizer", default=None, help="Tokenizer (directory or hub id) for CommitPackFT's length rule.")
-@click.option("--license", "license_id", default=None, help="Licence of all records, as a GitHub key or SPDX id [default: from the licence file].")
+@click.option("--license", "license_id", default=None,
+              help="Licence of all records, as a GitHub key or SPDX id [default: from the licence file].")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="Skip files larger than this many bytes (counted).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random drop of version bumps.")
@@ -83,7 +85,8 @@ def extract_cmd(repos: tuple[str, ...], output: str, rev: str | None, since: str
 
     options = ExtractOptions(
         rev=rev, since=since, until=until, max_commits=max_commits, include_merges=include_merges,
-        filter=None if filter_name == "none" else filter_name, skip_rules=parse_skip_rules(skip_rules), tokenizer=tokenizer, license=license_id,
+        filter=None if filter_name == "none" else filter_name, skip_rules=parse_skip_rules(skip_rules),
+        tokenizer=tokenizer, license=license_id,
         max_file_size=max_file_size, seed=seed, workers=workers,
     )
     if repos_file is not None or engine == "ray":

@@ -411,9 +411,9 @@ COMMITPACKFT_RULES: tuple[Rule, ...] = (
     ft_not_specific, ft_no_issue_ref, ft_no_cdpcp, ft_no_codereview_link, ft_no_wip, ft_no_url, ft_no_leetcode,
     ft_min_words, ft_store_cleaned_subject)
 # The published rules with ours in place of the verb test, the version test and the stored cleaning.
-STRICT_RULES: tuple[Rule, ...] = tuple(
-    {ft_imperative_verb: strict_imperative_verb, ft_no_version: strict_no_version,
-     ft_store_cleaned_subject: strict_store_cleaned_subject}.get(rule, rule) for rule in COMMITPACKFT_RULES)
+_STRICT_SWAPS: dict[Rule, Rule] = {ft_imperative_verb: strict_imperative_verb, ft_no_version: strict_no_version,
+                                   ft_store_cleaned_subject: strict_store_cleaned_subject}
+STRICT_RULES: tuple[Rule, ...] = tuple(_STRICT_SWAPS.get(rule, rule) for rule in COMMITPACKFT_RULES)
 ALL_RULES = {rule.__name__: rule for rule in (*COMMITPACK_RULES, *COMMITPACKFT_RULES, *STRICT_RULES)}
 RULE_SETS: dict[str, tuple[Rule, ...]] = {
     "commitpack": COMMITPACK_RULES,

@@ -43,7 +43,8 @@ class Batch:
 
 def rule_context(options: ExtractOptions) -> RuleContext:
     """The context the rules need; loads the tokenizer (once) when one is named."""
-    counter = tokenizer_counter(options.tokenizer) if options.tokenizer and str(options.filter).startswith("commitpackft") else None
+    wanted = options.tokenizer and str(options.filter).startswith("commitpackft")
+    counter = tokenizer_counter(options.tokenizer) if options.tokenizer and wanted else None
     return RuleContext(seed=options.seed, count_tokens=counter)
 
 
