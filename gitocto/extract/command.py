@@ -18,6 +18,7 @@ from rich.table import Table
 
 from gitocto.errors import OctoError
 from gitocto.extract.filters import ALL_RULES, rules_for
+from gitocto.extract.forks import Forks
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.output import (
     STATE_DIR,
@@ -29,7 +30,7 @@ from gitocto.extract.output import (
     parts_dir_for,
     stdout_writer,
 )
-from gitocto.extract.pipeline import DROP_PREFIX, DUPLICATE, process, rule_context
+from gitocto.extract.pipeline import DROP_PREFIX, DUPLICATE, rule_context
 from gitocto.extract.walk import COLUMNS, RepoContext, prepare
 
 
@@ -131,13 +132,14 @@ def _progress(console: Console) -> Progress:
 
 def _run(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, writer: PartWriter,
          state: PartState, console: Console) -> None:
+    forks = Forks(targets)  # a commit several repositories hold: once, from the first, naming all
     with _progress(console) as progress:
-        for ctx, commits in targets:
+        for i, (ctx, commits) in enumerate(targets):
             repo = _repo_id(ctx)
-            todo = [c for c in commits if (repo, c) not in state.done]
+            todo = [c for c in forks.owned(i, commits) if (repo, c) not in state.done]
             task = progress.add_task(ctx.repos, total=len(todo), records=0, rate=0)
             written, done, start = 0, 0, time.perf_counter()
-            for batch in process(ctx, todo, options, state.keys):
+            for batch in forks.process(ctx, todo, options, state.keys):
                 writer.write(state.next_index, batch.records, repo, batch.commits, batch.keys, batch.counts,
                              batch.problems)
                 state.next_index += 1
@@ -155,8 +157,9 @@ def _to_stdout(targets: list[tuple[RepoContext, list[str]]], options: ExtractOpt
     counts: Counter[str] = Counter()
     problems: list[str] = []
     seen: set[str] = set()
-    for ctx, commits in targets:
-        for batch in process(ctx, commits, options, seen):
+    forks = Forks(targets)
+    for i, (ctx, commits) in enumerate(targets):
+        for batch in forks.process(ctx, forks.owned(i, commits), options, seen):
             write(batch.records)
             counts.update(batch.counts)
             problems.extend(batch.problems)

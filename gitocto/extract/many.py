@@ -15,6 +15,7 @@ from rich.table import Table
 
 from gitocto.errors import OctoError
 from gitocto.extract.command import check_same_run, run_settings, validate_options
+from gitocto.extract.forks import merge_shards
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.output import STATE_DIR, format_of
 from gitocto.extract.shard import RepoResult, extract_repo_to_shard, is_url, repo_key
@@ -68,6 +69,12 @@ def extract_many(sources: Sequence[str], output: str, options: ExtractOptions, *
         results = run_on_ray(list(sources), out_dir, options, cache, ray_address, workers)
     else:
         results = _run_local(sources, out_dir, options, cache, console)
+    # Forks: a commit several shards hold stays only in the first one's shard, with `repos` naming them all.
+    # Runs on the driver, after every shard is complete; reads the commit column, rewrites only changed shards.
+    merged = [(out_dir / f"{r.key}.parquet", r.status == "ok") for r in results if r.status in ("ok", "skipped")]
+    copies = merge_shards(merged)
+    if copies:
+        console.print(f"{copies} records of commits that several repositories hold were merged into the first's shard")
     return report(results, console)
 
 
