@@ -21,7 +21,8 @@ from gitocto.extract.shard import repo_key
 
 def _repo(make_repo: Any, name: str) -> Any:
     repo = make_repo(name)
-    repo.commit("Add the parser module", {"parse.py": "def parse(s):\n    return s.split()\n"})
+    # Contents of its own, so that repositories made alike are not forks holding the same commits.
+    repo.commit("Add the parser module", {"parse.py": f"# {name}\ndef parse(s):\n    return s.split()\n"})
     repo.commit("Fix splitting on commas in parse", {"parse.py": "def parse(s):\n    return s.split(',')\n"})
     return repo
 

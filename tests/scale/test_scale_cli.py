@@ -33,7 +33,7 @@ def test_repos_file_on_ray_equals_local_and_feeds_stats(make_repo: Any, tmp_path
     sources.append(f"file://{tmp_path / 'gone'}")
     repos_file = tmp_path / "repos.txt"
     repos_file.write_text("\n".join(sources) + "\n", encoding="utf-8")
-    common = ["--repos-file", str(repos_file), "--filter", "commitpack"]
+    common = ["--repos-file", str(repos_file), "--filter", "commitpack", "--license", "mit"]
     local = _octo("extract", *common, "-o", str(tmp_path / "local"))
     on_ray = _octo("extract", *common, "--engine", "ray", "--workers", "2", "-o", str(tmp_path / "ray"))
     # The clone that fails is reported and the run goes on: exit 1, both good repositories extracted.
