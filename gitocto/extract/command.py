@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gitocto.errors import OctoError
-from gitocto.extract.filters import ALL_RULES, rules_for
+from gitocto.extract.filters import ALL_RULES, PERMISSIVE_LICENSES, rules_for
 from gitocto.extract.forks import Forks
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.output import (
@@ -45,6 +45,9 @@ def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, 
         if ctx.shallow_boundary:
             console.print(f"[yellow]{ctx.repos}: shallow clone; history is cut at {len(ctx.shallow_boundary)} "
                           f"boundary commit(s) ({', '.join(sorted(ctx.shallow_boundary)[:3])}), which are left out")
+        if license_dropped(ctx, options):
+            console.print(f"[yellow]{ctx.repos}: licence {ctx.license or 'unknown'} is not one CommitPack keeps, so "
+                          "cp_license drops every record (set one with --license, or --skip-rule cp_license)")
     if output == "-":
         return _to_stdout(targets, options, console)
     path = Path(output)
@@ -72,6 +75,12 @@ def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, 
         shutil.rmtree(writer.directory, ignore_errors=True)
     print_summary(console, state.counts, state.problems, output)
     return 0
+
+
+def license_dropped(ctx: RepoContext, options: ExtractOptions) -> bool:
+    """True when the filter's licence rule will drop every record of this repository."""
+    return (options.filter is not None and "cp_license" not in options.skip_rules
+            and ctx.license not in PERMISSIVE_LICENSES)
 
 
 def validate_options(options: ExtractOptions) -> None:
