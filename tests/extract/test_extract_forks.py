@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from extract_helpers import octo, read_output
 from rich.console import Console
 
@@ -90,3 +91,19 @@ def test_repos_file_merges_forks_across_shards_and_stays_resumable(make_repo: An
     marker = out / ".octo-state" / f"{fork_shard.stem}.json"
     done = json.loads(marker.read_text(encoding="utf-8"))
     assert done["records"] == 1 and Counter(done["counts"])["fork_copies"] == 2
+
+
+@pytest.mark.slow
+def test_repos_file_on_ray_merges_forks_as_locally(make_repo: Any, tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    upstream, fork = _forks(make_repo)
+    sources = [str(upstream.path), str(fork.path)]
+    console = Console(file=io.StringIO(), width=300)
+    for engine in ("local", "ray"):
+        assert extract_many(sources, str(tmp_path / engine), ExtractOptions(workers=2), engine=engine,
+                            cache_dir=tmp_path / "cache", console=console) == 0
+    for source in sources:
+        name = f"{repo_key(source)}.parquet"
+        assert read_output(tmp_path / "ray" / name) == read_output(tmp_path / "local" / name)
+    assert _by_subject(read_output(tmp_path / "ray" / f"{repo_key(sources[0])}.parquet"))[
+        "Add the area helper"] == ["octo/geo,someone/geo"]
