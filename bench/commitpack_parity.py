@@ -83,8 +83,9 @@ def same_path_counts(repo: Path) -> Counter[str]:
 
 
 def published_keep(records: list[Rec], counts: Counter[str],
-                   literal: bool) -> tuple[set[tuple[str, str]], Counter[str]]:
-    """The (commit, new_file) pairs the published steps keep, and how many each step removed."""
+                   literal: bool) -> tuple[dict[tuple[str, str], str], Counter[str]]:
+    """The (commit, new_file) pairs the published steps keep with their stored subjects, and how many each step
+    removed."""
     table = json.loads(_data("commitpack_languages.json"))
     suffixes = tuple(table)
     by_len = sorted(table, key=len, reverse=True)
@@ -195,7 +196,7 @@ def published_keep(records: list[Rec], counts: Counter[str],
         kept = [r for r in rows if fn(r)]
         removed[name] = len(rows) - len(kept)
         rows = kept
-    return {(r["commit"], r["new_file"]) for r in rows}, removed
+    return {(r["commit"], r["new_file"]): r["subject"] for r in rows}, removed
 
 
 def read_jsonl(path: Path, slim: bool = False) -> list[Rec]:
@@ -238,8 +239,9 @@ def main() -> int:
         extract(repo, raw_path, "--filter", "none")
         extract(repo, ours_path, "--filter", "commitpackft", "--skip-rule", "ft_token_length,ft_bump_version")
         raw = read_jsonl(raw_path, slim=True)
-        theirs, removed = published_keep(raw, same_path_counts(repo), args.literal)
-        ours = {(r["commit"], r["new_file"]) for r in read_jsonl(ours_path)}
+        their_subjects, removed = published_keep(raw, same_path_counts(repo), args.literal)
+        our_subjects = {(r["commit"], r["new_file"]): r["subject"] for r in read_jsonl(ours_path)}
+        theirs, ours = set(their_subjects), set(our_subjects)
         both = theirs & ours
         jaccard = len(both) / max(1, len(theirs | ours))
         worst = min(worst, jaccard)
@@ -248,6 +250,8 @@ def main() -> int:
         for label, pairs in (("published only", theirs - ours), ("ours only", ours - theirs)):
             for pair in sorted(pairs)[:args.show]:
                 print(f"    {label}: {pair[0][:10]} {pair[1]} {by_pair[pair]['subject']!r}")
+        differ = sum(their_subjects[p] != our_subjects[p] for p in both)
+        print(f"    stored subjects that differ on shared pairs: {differ}")
         print("    published steps removed: " + ", ".join(f"{k}={v}" for k, v in removed.items() if v))
     return 0 if worst >= 0.97 else 1
 
