@@ -12,7 +12,8 @@ Rules (docs/synth.md, "Decontamination"):
 - short texts (`return x + y`) would match innocent code everywhere. One counts when the same field also names the
   problem's entry point (as a whole word) within ENTRY_POINT_WINDOW characters of it (the same function, same
   body), or when it stands as a whole unit: the whole field, a whole fenced code block, or the whole body of a
-  block (the lines indented under a line ending in `:` or `{`), and it is distinctive: at least
+  block (the lines indented under a line ending in `:` or `{`), and it is code (a solution, not a docstring) and
+  distinctive: at least
   MIN_DISTINCT_CHARS non-space characters and MIN_DISTINCT_WORDS distinct word tokens besides `return`.
   `return x + y`, `return len(string)` and `return ''.join(strings)` are common one-liners and need the entry point.
 """
@@ -33,6 +34,8 @@ MIN_NGRAM_CHARS = 35
 MIN_DISTINCT_CHARS = 20
 MIN_DISTINCT_WORDS = 3
 BENCHMARK_FIELDS = ("prompt", "docstring", "canonical_solution")
+# Fields holding code: only a short *code* text counts as a whole unit (a short docstring alone is a sentence).
+CODE_FIELDS = ("canonical_solution", "code", "reference_code")
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -138,7 +141,7 @@ class BenchmarkIndex:
         ]
         self.unit_texts: dict[str, BenchmarkText] = {}
         for t in texts:
-            if len(t.text) < MIN_SUBSTRING_CHARS and distinctive(t.text):
+            if len(t.text) < MIN_SUBSTRING_CHARS and t.field in CODE_FIELDS and distinctive(t.text):
                 self.unit_texts.setdefault(t.text, t)
         self.size = len(texts)
 
