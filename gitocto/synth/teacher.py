@@ -59,7 +59,8 @@ class Teacher:
     @property
     def label(self) -> str:
         """`kind:model`, as recorded in every output record."""
-        model = getattr(self.backend, "model", None) or getattr(self.backend, "model_name", None) or self.spec.model
+        names = (getattr(self.backend, "model_name", None), getattr(self.backend, "model", None), self.spec.model)
+        model = next((n for n in names if isinstance(n, str) and n), None)  # hf's `model` is the module itself
         return f"{self.spec.kind}:{model}"
 
     def tokens(self) -> tuple[int, int]:
