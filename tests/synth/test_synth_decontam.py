@@ -106,7 +106,8 @@ def test_cli_writes_clean_records_and_a_report(tmp_path: Path, humanevalpack_dir
     src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     out, report = tmp_path / "out.jsonl", tmp_path / "drops.json"
     proc = subprocess.run(["git", "octo", "decontaminate", str(src), "-o", str(out), "--data-dir",
-                           str(humanevalpack_dir), "--benchmark", "humanevalpack", "--fields", "instruction,response", "--report", str(report)],
+                           str(humanevalpack_dir), "--benchmark", "humanevalpack", "--fields", "instruction,response",
+                           "--report", str(report)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line) for line in out.read_text().splitlines()] == [CLEAN]
@@ -120,7 +121,8 @@ def test_cli_bad_input_is_one_line_error(tmp_path: Path, humanevalpack_dir: Path
     bad.write_text("{not json\n", encoding="utf-8")
     for args in ([str(tmp_path / "missing.jsonl")], [str(bad)]):
         proc = subprocess.run(["git", "octo", "decontaminate", *args, "-o", str(tmp_path / "o.jsonl"),
-                               "--data-dir", str(humanevalpack_dir), "--benchmark", "humanevalpack"], capture_output=True, text=True, check=False)
+                               "--data-dir", str(humanevalpack_dir), "--benchmark", "humanevalpack"],
+                              capture_output=True, text=True, check=False)
         assert proc.returncode == 1
         assert proc.stderr.startswith("git octo: error:") and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.jsonl").exists()

@@ -127,7 +127,8 @@ def test_cli_runs_oss_instruct_and_reports(source_repo: Path, tmp_path: Path, st
                                            humanevalpack_dir: Path) -> None:
     out = tmp_path / "cli.jsonl"
     cmd = ["git", "octo", "synth", "oss-instruct", "--source", str(source_repo), "-n", "5", "-o", str(out),
-           "--endpoint", stub.url, "--data-dir", str(humanevalpack_dir), "--benchmark", "humanevalpack", "--langs", "python"]
+           "--endpoint", stub.url, "--data-dir", str(humanevalpack_dir), "--benchmark", "humanevalpack",
+           "--langs", "python"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "seeds done: 5" in proc.stderr and "execution filter:" in proc.stderr and "prompt +" in proc.stderr

@@ -33,7 +33,8 @@ def test_magicoder_recipe_sends_the_published_request_and_stores_the_prefix(sour
     assert proc.returncode == 0, proc.stderr
     assert len(stub.bodies) == 12
     for body in stub.bodies:
-        system, user = body["messages"]  # type: ignore[misc]
+        messages: list[dict[str, str]] = body["messages"]  # type: ignore[assignment]
+        system, user = messages
         assert system == {"role": "system", "content": published.MAGICODER_SYSTEM}
         assert user["role"] == "user" and user["content"].startswith("Please gain inspiration")
         assert body["max_tokens"] == 2500 and body["temperature"] == 0
