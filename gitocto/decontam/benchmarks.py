@@ -48,7 +48,8 @@ def _humaneval(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     prompt = str(row["prompt"])
     return [BenchmarkText(task, "prompt", prompt, entry, f"humaneval/{number}"),
             BenchmarkText(task, "docstring", _extract_docstring(prompt), entry, f"humaneval/{number}"),
-            BenchmarkText(task, "canonical_solution", str(row["canonical_solution"]), entry, f"humaneval/{number}")]
+            BenchmarkText(task, "canonical_solution", str(row["canonical_solution"]), entry, f"humaneval/{number}",
+                          prompt + str(row["canonical_solution"]))]
 
 
 def _mbpp(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
@@ -208,8 +209,9 @@ def humanevalpack_texts(data_dir: Path | None, langs: Sequence[str] | None = Non
             group = f"humaneval/{problem.task_id.rsplit('/', 1)[-1]}"
             for field in BENCHMARK_FIELDS:
                 value = str(getattr(problem, field))
+                declared = problem.declaration + value if field == "canonical_solution" else ""
                 if value.strip():
-                    texts.append(BenchmarkText(problem.task_id, field, value, problem.entry_point, group))
+                    texts.append(BenchmarkText(problem.task_id, field, value, problem.entry_point, group, declared))
     return texts
 
 

@@ -11,7 +11,7 @@ Rules (docs/synth.md, "Decontamination"):
   (`a b c d e f g h i j`, `0 1 2 3 4 5 6 7 8 9`), found everywhere.
 - short texts (`return x + y`) would match innocent code everywhere. One counts when the same field also names the
   problem's entry point (as a whole word) within ENTRY_POINT_WINDOW characters of it (the same function, same
-  body), or when it stands as a whole unit: the whole field, a whole fenced code block, or the whole body of a
+  body; for a common one-liner, see below, only after the benchmark's own declaration), or when it stands as a whole unit: the whole field, a whole fenced code block, or the whole body of a
   block (the lines indented under a line ending in `:` or `{`), and it is code (a solution, not a docstring) and
   distinctive: at least
   MIN_DISTINCT_CHARS non-space characters and MIN_DISTINCT_WORDS distinct word tokens besides `return`.
@@ -96,6 +96,7 @@ class BenchmarkText:
     text: str
     entry_point: str = ""  # the function the problem defines: what a short text needs beside it to count
     problem: str = ""  # one key for a problem across languages (HumanEvalPack's "Python/12" and "CPP/12")
+    declared: str = ""  # a solution after its declaration: what a common one-liner must appear as to count
 
     @property
     def group(self) -> str:
@@ -119,7 +120,8 @@ class BenchmarkIndex:
     def __init__(self, texts: Sequence[BenchmarkText], n: int = NGRAM, names: Sequence[str] = ()) -> None:
         self.n = n
         self.names = tuple(names)
-        texts = [BenchmarkText(t.task_id, t.field, fold(t.text), t.entry_point, t.problem) for t in texts]
+        texts = [BenchmarkText(t.task_id, t.field, fold(t.text), t.entry_point, t.problem, fold(t.declared))
+                 for t in texts]
         texts = [t for t in texts if t.text]
         owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for i, text in enumerate(texts):
@@ -162,7 +164,11 @@ class BenchmarkIndex:
             if bench.text in flat:
                 return Hit("substring", bench.task_id, bench.field, bench.text[:80])
         for bench, entry_point in self.short_texts:
-            if _near_entry_point(flat, bench.text, entry_point):
+            if bench.declared and not distinctive(bench.text):
+                # `def add(x, y): return x + y` is everywhere; HumanEval/53 is that body under its own declaration.
+                if bench.declared in flat:
+                    return Hit("substring", bench.task_id, bench.field, bench.declared)
+            elif _near_entry_point(flat, bench.text, entry_point):
                 return Hit("substring", bench.task_id, bench.field, bench.text)
         if self.unit_texts:
             for unit in units(text):
