@@ -58,11 +58,12 @@ def k_center_greedy(points: np.ndarray, k: int, first: int = 0) -> list[int]:
         return []
     if not 0 <= first < n:
         raise ValueError(f"first must index a point, got {first} of {n}")
-    x = np.ascontiguousarray(points, dtype=np.float64)
+    # Embeddings are float32: staying in it halves the memory traffic of the n x d product each step.
+    x = np.ascontiguousarray(points, dtype=np.float32 if points.dtype == np.float32 else np.float64)
     norms = np.einsum("ij,ij->i", x, x)
 
     def squared_from(i: int) -> np.ndarray:
-        out: np.ndarray = norms - 2.0 * (x @ x[i]) + norms[i]
+        out: np.ndarray = norms - 2 * (x @ x[i]) + norms[i]
         clipped: np.ndarray = np.maximum(out, 0.0)
         return clipped
 
