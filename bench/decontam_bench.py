@@ -43,7 +43,8 @@ def file_versions(git_dir: str, limit: int) -> list[str]:
             blobs.append(blob)
         if len(blobs) >= limit:
             break
-    batch = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "--batch"], input=("\n".join(blobs) + "\n").encode(),
+    wanted = ("\n".join(blobs) + "\n").encode()
+    batch = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "--batch"], input=wanted,
                            capture_output=True, check=True).stdout
     texts, pos = [], 0
     while pos < len(batch):

@@ -9,13 +9,13 @@ Rules (docs/synth.md, "Decontamination"):
   N-grams found in two or more distinct problems are boilerplate (Java's `import java.util.*; import java.lang.*;
   class Solution`), not a leak, and are ignored; so are n-grams of fewer than MIN_NGRAM_CHARS word characters
   (`a b c d e f g h i j`, `0 1 2 3 4 5 6 7 8 9`), found everywhere.
-- short texts (`return x + y`) would match innocent code everywhere. One counts when the same field also names the
-  problem's entry point (as a whole word) within ENTRY_POINT_WINDOW characters of it (the same function, same
-  body; for a common one-liner, see below, only after the benchmark's own declaration), or when it stands as a whole unit: the whole field, a whole fenced code block, or the whole body of a
-  block (the lines indented under a line ending in `:` or `{`), and it is code (a solution, not a docstring) and
-  distinctive: at least
-  MIN_DISTINCT_CHARS non-space characters and MIN_DISTINCT_WORDS distinct word tokens besides `return`.
-  `return x + y`, `return len(string)` and `return ''.join(strings)` are common one-liners and need the entry point.
+- short texts (`return x + y`) would match innocent code everywhere. A distinctive one (at least
+  MIN_DISTINCT_CHARS non-space characters and MIN_DISTINCT_WORDS distinct words besides `return`) counts beside
+  the problem's entry point (a whole word within ENTRY_POINT_WINDOW characters), or, when it is code (a solution,
+  not a docstring), where it stands as a whole unit: the whole field, a whole fenced code block, or the whole body
+  of a block (the lines indented under a line ending in `:` or `{`). A common one-liner (`return x + y`,
+  `return len(string)`) counts only after the benchmark's own declaration; a short docstring only beside its
+  entry point.
 """
 
 from __future__ import annotations

@@ -59,8 +59,8 @@ def k_center_greedy(points: np.ndarray, k: int, first: int = 0) -> list[int]:
     if not 0 <= first < n:
         raise ValueError(f"first must index a point, got {first} of {n}")
     # Embeddings are float32: staying in it halves the memory traffic of the n x d product each step.
-    x = np.ascontiguousarray(points, dtype=np.float32 if points.dtype == np.float32 else np.float64)
-    norms = np.einsum("ij,ij->i", x, x)
+    x: np.ndarray = np.ascontiguousarray(points, dtype=np.float32 if points.dtype == np.float32 else np.float64)
+    norms: np.ndarray = (x * x).sum(axis=1)
 
     def squared_from(i: int) -> np.ndarray:
         out: np.ndarray = norms - 2 * (x @ x[i]) + norms[i]
