@@ -143,3 +143,35 @@ def test_completion_format_serves_a_model_without_a_chat_template(no_template_mo
     # Three tokens of a random model: every reply is cut off, counted, and the run ends cleanly.
     assert "seeds done: 2; samples written: 0" in plain.stderr
     assert "reply cut off by the length limit" in plain.stderr
+
+
+class RecordingBackend:
+    """Stands in for a completion backend: records the prompts and answers nothing useful."""
+
+    name = "recording"
+    model_name = "plain"
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def complete_generations(self, prompts: list[str], params: object) -> list[list[object]]:
+        from gitocto.backends import Generation
+
+        self.prompts.extend(prompts)
+        return [[Generation("no sections", "stop", 1, 1)] for _ in prompts]
+
+
+def test_completion_format_lays_out_the_system_line_and_the_question(source_repo: Path, tmp_path: Path) -> None:
+    from gitocto.synth.oss_instruct import SynthOptions, oss_instruct
+    from gitocto.synth.teacher import TeacherSpec
+
+    backend = RecordingBackend()
+    opts = SynthOptions(source=source_repo, output=tmp_path / "o.jsonl", n=3, recipe="magicoder",
+                        teacher=TeacherSpec(kind="hf", model="plain", prompt_format="completion"),
+                        decontaminate=False, execute=False)
+    summary = oss_instruct(opts, backend=backend)  # type: ignore[arg-type]
+    assert summary.seeds == 3 and summary.kept == 0
+    for prompt in backend.prompts:
+        head, question = prompt.split("\n\nQuestion: ", 1)
+        assert head == published.MAGICODER_SYSTEM
+        assert question.startswith("Please gain inspiration") and question.endswith("\n\nAnswer:\n")
