@@ -304,15 +304,24 @@ def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
         click.option("--max-retries", default=3, show_default=True, type=click.IntRange(min=0),
                      help="Retries per request, with exponential backoff (openai)."),
         click.option("--timeout", default=None, type=float, help="Seconds per teacher request."),
-        click.option("--temperature", default=0.0, show_default=True, type=click.FloatRange(min=0)),
-        click.option("--max-new-tokens", default=1024, show_default=True, type=click.IntRange(min=1),
-                     help="Most tokens per teacher reply."),
+        click.option("--temperature", default=None, type=click.FloatRange(min=0),
+                     help="[default: the recipe's: 0, or 1 for wavecoder's published recipe]"),
+        click.option("--max-new-tokens", default=None, type=click.IntRange(min=1),
+                     help="Most tokens per teacher reply [default: the recipe's: 1024; magicoder 2500; "
+                          "published wavecoder 512]."),
+        click.option("--prompt-format", type=click.Choice(["chat", "completion"]), default="chat",
+                     show_default=True,
+                     help="chat: the teacher's chat template; completion: plain prompts, for a model without one."),
         click.option("--tests/--no-tests", default=True, show_default=True,
                      help="Ask the teacher for tests too."),
         click.option("--execute/--no-execute", default=True, show_default=True,
                      help="Keep only samples whose tests pass in the sandbox."),
         click.option("--decontaminate/--no-decontaminate", default=True, show_default=True,
-                     help="Drop samples that leak HumanEvalPack."),
+                     help="Drop samples that leak a benchmark (see --benchmark)."),
+        click.option("--benchmark", "benchmarks", multiple=True, metavar="NAME[=PATH]",
+                     help="Benchmark to decontaminate against, from a local file or the hub (repeatable): "
+                          "humanevalpack, humaneval, mbpp, apps, ds1000, gsm8k [default: humanevalpack, mbpp, "
+                          "apps, ds1000, gsm8k]."),
         click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
                      help="HumanEvalPack <lang>.jsonl files [default: as git octo bench]."),
         click.option("--near-threshold", default=0.7, show_default=True, type=click.FloatRange(0, 1, min_open=True),
@@ -331,6 +340,8 @@ def synth_group() -> None:
 
 @synth_group.command("oss-instruct")
 @_synth_options
+@click.option("--recipe", type=click.Choice(["gitocto", "magicoder"]), default="gitocto", show_default=True,
+              help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.")
 def synth_oss_instruct_cmd(**flags: object) -> int:
     """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
     from gitocto.synth.command import oss_instruct_main
@@ -345,6 +356,9 @@ def synth_oss_instruct_cmd(**flags: object) -> int:
               help="sentence-transformers model (path) for the coreset [default: all-MiniLM-L6-v2, shipped].")
 @click.option("--discriminator-model", default=None, help="A different model judges the examples.")
 @click.option("--discriminator-endpoint", default=None, help="A different OpenAI-compatible server judges them.")
+@click.option("--recipe", type=click.Choice(["gitocto", "wavecoder"]), default="gitocto", show_default=True,
+              help="gitocto: our sectioned prompts, checklist and tests; wavecoder: microsoft/WaveCoder as published "
+                   "(generation only).")
 @_synth_options
 def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_model: str | None,
                         discriminator_endpoint: str | None, **flags: object) -> int:
@@ -360,15 +374,18 @@ def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_mo
               help="Clean records (.jsonl, .jsonl.gz or .parquet).")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="HumanEvalPack <lang>.jsonl files [default: as git octo bench].")
+@click.option("--benchmark", "benchmarks", multiple=True, metavar="NAME[=PATH]",
+              help="Benchmark to check against, from a local file or the hub (repeatable): humanevalpack, humaneval, "
+                   "mbpp, apps, ds1000, gsm8k [default: humanevalpack, mbpp, apps, ds1000, gsm8k].")
 @click.option("--fields", default=None, help="Comma list of fields to check [default: every text field].")
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write every drop (record, field, rule, benchmark task) to this JSON file.")
-def decontaminate_cmd(input_path: Path, output: Path, data_dir: Path | None, fields: str | None,
-                      report_path: Path | None) -> int:
-    """Drop records containing a HumanEvalPack prompt, docstring or canonical solution (any of 6 languages)."""
+def decontaminate_cmd(input_path: Path, output: Path, data_dir: Path | None, benchmarks: tuple[str, ...],
+                      fields: str | None, report_path: Path | None) -> int:
+    """Drop records containing text of HumanEval(Pack), MBPP, APPS, DS-1000 or GSM8K."""
     from gitocto.decontam.command import decontaminate_command
 
-    return decontaminate_command(input_path, output, data_dir, fields, report_path)
+    return decontaminate_command(input_path, output, data_dir, fields, report_path, benchmarks)
 
 # ---- end synth, decontaminate --------------------------------------------------------------------------
 

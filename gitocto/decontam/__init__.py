@@ -1,4 +1,4 @@
-"""Decontamination: drop records that contain HumanEvalPack prompts, docstrings or canonical solutions."""
+"""Decontamination: drop records that contain text of the benchmarks code models are judged on."""
 
 from gitocto.decontam.index import BenchmarkIndex, Hit, build_index
 

@@ -1,4 +1,4 @@
-"""`git octo decontaminate IN -o OUT`: drop records that leak HumanEvalPack and report what went and why."""
+"""`git octo decontaminate IN -o OUT`: drop records that leak a benchmark and report what went and why."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.console import Console
 
-from gitocto.decontam.index import MIN_SUBSTRING_CHARS, NGRAM, BenchmarkIndex, Hit, build_index
+from gitocto.decontam.index import MIN_SUBSTRING_CHARS, NGRAM, BenchmarkIndex, Hit
 from gitocto.errors import OctoError
 
 
@@ -69,8 +69,9 @@ def parse_fields(spec: str | None) -> list[str] | None:
 def print_report(console: Console, total: int, dropped: Sequence[Dropped], examples: int = 10) -> None:
     """A summary of the drops by rule and field, with a few examples."""
     console.print(f"decontaminate: {total} records, {len(dropped)} dropped, {total - len(dropped)} kept "
-                  f"(rules: whitespace-normalised substring of >= {MIN_SUBSTRING_CHARS} chars, or shorter beside the "
-                  f"problem's entry point; shared {NGRAM}-gram of words)", markup=False, highlight=False)
+                  f"(rules: case-insensitive, whitespace-normalised substring of >= {MIN_SUBSTRING_CHARS} chars; "
+                  f"a shorter one beside the problem's entry point or as a whole unit; shared {NGRAM}-gram of "
+                  "words)", markup=False, highlight=False)
     by_reason = Counter((d.hit.rule, d.field, d.hit.field) for d in dropped)
     for (rule, field, bench_field), count in by_reason.most_common():
         console.print(f"  {count:6d}  {rule:9s} in {field} (benchmark {bench_field})", markup=False, highlight=False)
@@ -80,7 +81,8 @@ def print_report(console: Console, total: int, dropped: Sequence[Dropped], examp
 
 
 def decontaminate_command(
-    input_path: Path, output: Path, data_dir: Path | None, fields_spec: str | None, report_path: Path | None
+    input_path: Path, output: Path, data_dir: Path | None, fields_spec: str | None, report_path: Path | None,
+    benchmarks: Sequence[str] | None = None,
 ) -> int:
     """Read IN, drop leaking records, write OUT (atomically) and report; 0 on success."""
     from gitocto.scale.files import read_records, record_format, write_records
@@ -94,8 +96,10 @@ def decontaminate_command(
     if output.resolve() == input_path.resolve():
         raise OctoError("the output must differ from the input (nothing is overwritten in place)")
     fields = parse_fields(fields_spec)
+    from gitocto.decontam.benchmarks import load_index
+
+    index = load_index(benchmarks, data_dir)  # before reading IN: a missing benchmark fails at once
     records = read_records(input_path)
-    index = build_index(data_dir)
     kept, dropped = decontaminate(records, index, fields)
     write_records(kept, output)
     print_report(Console(stderr=True, soft_wrap=True), len(records), dropped)

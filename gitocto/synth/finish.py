@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitocto.decontam.index import BenchmarkIndex
 from gitocto.synth.state import RunState
 
 NEAR_THRESHOLD = 0.7  # MinHash Jaccard over 5-token shingles of instruction + response
 # Every text a sample carries that could hold benchmark text; fields a method does not write are skipped.
-CHECKED_FIELDS = ("instruction", "response", "seed", "tests", "input", "instruction_only")
+CHECKED_FIELDS = ("instruction", "response", "seed", "tests", "input", "instruction_only", "problem")
 
 
 @dataclass
@@ -43,9 +44,10 @@ def _sort_key(key: str) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (1 << 62, key)
 
 
-def finish(state: RunState, output: Path, data_dir: Path | None, decontaminate: bool,
+def finish(state: RunState, output: Path, index: BenchmarkIndex | None,
            near_threshold: float = NEAR_THRESHOLD) -> Summary:
-    """Build the output from every kept entry of `state` (all runs), filtered; count every drop by reason."""
+    """Build the output from every kept entry of `state` (all runs), filtered (decontaminated against `index`
+    when given); count every drop by reason."""
     from gitocto.dedup.exact import exact_dedup
     from gitocto.dedup.minhash import near_dedup
     from gitocto.scale.files import write_records
@@ -61,11 +63,10 @@ def finish(state: RunState, output: Path, data_dir: Path | None, decontaminate: 
             candidates.append(entry["record"])
         else:
             summary.dropped[str(entry.get("reason", "dropped"))] += 1
-    if decontaminate:
+    if index is not None:
         from gitocto.decontam.command import decontaminate as drop_leaks
-        from gitocto.decontam.index import build_index
 
-        candidates, leaks = drop_leaks(candidates, build_index(data_dir), CHECKED_FIELDS)
+        candidates, leaks = drop_leaks(candidates, index, CHECKED_FIELDS)
         for leak in leaks:
             summary.dropped[f"benchmark leak ({leak.hit.rule})"] += 1
     candidates, exact = exact_dedup(candidates, key=lambda r: f"{r['instruction']}\n{r['response']}")

@@ -69,6 +69,27 @@ def parse_sections(text: str, required: Sequence[str], optional: Sequence[str] =
     return Parsed(sections)
 
 
+def parse_problem_solution(text: str, finish_reason: str | None = None) -> Parsed:
+    """Magicoder's `parse_problem_solution`: the first lines naming `[problem description]` and `[solution]`
+    (any case, anywhere in the line) split the reply; a reply that did not stop by itself is dropped."""
+    if finish_reason not in (None, "stop"):
+        return Parsed(error=CUT_OFF)
+    lines = text.splitlines(keepends=True)
+    problem_at = next((i for i, line in enumerate(lines) if "[problem description]" in line.lower()), None)
+    solution_at = next((i for i, line in enumerate(lines) if "[solution]" in line.lower()), None)
+    if problem_at is None:
+        return Parsed(error="no [Problem Description] section")
+    if solution_at is None:
+        return Parsed(error="no [Solution] section")
+    if problem_at >= solution_at:
+        return Parsed(error="sections out of order")
+    problem = "".join(lines[problem_at + 1 : solution_at]).strip()
+    solution = "".join(lines[solution_at + 1 :]).strip()
+    if not problem or not solution:
+        return Parsed(error=f"empty [{'Problem Description' if not problem else 'Solution'}] section")
+    return Parsed({"Problem Description": problem, "Solution": solution})
+
+
 def code_block(text: str) -> str:
     """The first fenced code block of `text`, or the whole text when it has no fence."""
     match = _BLOCK.search(text)

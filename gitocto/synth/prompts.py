@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROMPT_VERSION = "gitocto-synth-2"
+PROMPT_VERSION = "gitocto-synth-3"
 
 LANG_NAMES = {"python": "Python", "javascript": "JavaScript", "java": "Java", "go": "Go", "cpp": "C++",
               "rust": "Rust"}
@@ -116,6 +116,9 @@ Write one new example for this task in exactly these sections, each header on it
 [Solution]
 (the answer; code goes in one fenced block)
 {tests}
+Requirements (as WaveCoder's generator states them): the instruction is one or two sentences; the solution is
+relevant to both the instruction and the input; its code imports every library it uses; its logic is plain, not
+buried inside complex or poorly documented functions.
 {examples}"""
 
 DISCRIMINATOR = """You check training examples for a code model. Task definition: {definition}

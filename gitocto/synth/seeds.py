@@ -48,3 +48,23 @@ def sample_seed(files: Sequence[SourceFile], index: int, seed: int) -> Seed:
     # Only files of blank lines: give the first non-empty text whole rather than loop forever.
     source = next(f for f in files if f.text.strip())
     return Seed(index, source.lang, source.origin, source.text)
+
+
+def magicoder_seed(files: Sequence[SourceFile], index: int, seed: int) -> Seed:
+    """Seed number `index` as Magicoder's `extract_seed_code` draws it: a start line uniform over the whole file,
+    then 1 to 15 lines from there, cut short at the end of the file (lines keep their endings; blank ones too).
+
+    Magicoder draws one snippet per starcoderdata document; here a language and then a file are drawn first, as
+    for our recipe, so the two differ only in the window.
+    """
+    rng = random.Random(f"magicoder:{seed}:{index}")
+    by_lang: dict[str, list[SourceFile]] = defaultdict(list)
+    for f in files:
+        if f.text:
+            by_lang[f.lang].append(f)
+    lang = rng.choice(sorted(by_lang))
+    source = rng.choice(by_lang[lang])
+    lines = source.text.splitlines(keepends=True)
+    start = rng.randrange(len(lines))
+    length = rng.randint(MIN_LINES, MAX_LINES)
+    return Seed(index, lang, f"{source.origin}:{start + 1}", "".join(lines[start : start + length]))

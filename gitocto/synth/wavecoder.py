@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from gitocto.backends import Backend
 from gitocto.errors import OctoError
 from gitocto.synth.finish import Summary, finish
 from gitocto.synth.functions import Function, extract_functions
-from gitocto.synth.oss_instruct import SynthOptions
+from gitocto.synth.oss_instruct import SynthOptions, benchmark_index
 from gitocto.synth.parse import CUT_OFF, code_block, drop_reason, parse_sections, parse_verdict
 from gitocto.synth.pipeline import Entry, filter_by_execution, run_chunks
 from gitocto.synth.prompts import (
@@ -30,7 +31,7 @@ from gitocto.synth.teacher import Teacher, TeacherSpec
 
 METHOD = "wavecoder"
 SECTIONS = ("Instruction", "Input", "Solution")
-MAX_CANDIDATES = 5000  # functions embedded for the coreset; more are sampled down first
+RECIPES = ("gitocto", "wavecoder")
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,10 @@ class WaveCoderOptions:
 
 
 def select_functions(functions: list[Function], k: int, seed: int, embedding_model: str | None) -> list[Function]:
-    """`k` functions spread over embedding space: k-center greedy from a seeded first pick."""
+    """`k` functions spread over embedding space: k-center greedy over the whole pool from a seeded first pick."""
     from gitocto.synth.coreset import embed, k_center_greedy
 
     rng = random.Random(seed)
-    if len(functions) > MAX_CANDIDATES:
-        functions = rng.sample(functions, MAX_CANDIDATES)
     if len(functions) <= k:
         return functions
     points = embed([f.code for f in functions], embedding_model)
@@ -109,6 +108,11 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
     if opts.task not in TASKS:
         raise OctoError(f"unknown task {opts.task!r}; choose one of {', '.join(TASKS)}")
     common.check()
+    if common.recipe not in RECIPES:
+        raise OctoError(f"unknown wavecoder recipe {common.recipe!r}; choose from {', '.join(RECIPES)}")
+    if common.recipe == "wavecoder" and opts.task != "generation":
+        raise OctoError(f"the published WaveCoder code has prompts for code generation only; use --recipe gitocto "
+                        f"for --task {opts.task}")
     task = TASKS[opts.task]
     files = load_sources(common.source, common.langs, common.rev)
     fixes = extract_functions(files, fixes_only=True) if task.name == "repair" else []
@@ -116,12 +120,14 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
     if not functions:
         raise OctoError(f"{common.source}: no functions of 3 to 80 lines found to build examples from")
     chosen = select_functions(functions, common.n, common.seed, opts.embedding_model)
+    index = benchmark_index(common)
     teacher = Teacher(common.teacher, backend)
     discriminator = Teacher(opts.discriminator or common.teacher, judge) if opts.discriminator or judge else teacher
     state = RunState(common.output, common.settings(METHOD, task=task.name, embedding_model=opts.embedding_model,
                                                     discriminator=discriminator.label))
     pools = _Pools(state)
     with_tests = common.tests and task.name != "summarization"
+    published = published_work(chosen, common, teacher, discriminator, state)
 
     def work(keys: list[str]) -> list[Entry]:
         items = [chosen[int(k)] for k in keys]
@@ -170,15 +176,76 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
 
     try:
         run_chunks([str(i) for i in range(len(chosen))], state, teacher, max(1, 2 * common.teacher.concurrency),
-                   work, f"wavecoder {task.name}", console)
+                   published if common.recipe == "wavecoder" else work, f"wavecoder {task.name}", console)
     finally:
         state.close()
-    summary = finish(state, common.output, common.data_dir, common.decontaminate, common.near_threshold)
+    summary = finish(state, common.output, index, common.near_threshold)
     summary.requests = teacher.requests + (discriminator.requests if discriminator is not teacher else 0)
     p1, c1 = teacher.tokens()
     p2, c2 = discriminator.tokens() if discriminator is not teacher else (0, 0)
     summary.prompt_tokens, summary.completion_tokens = p1 + p2, c1 + c2
     return summary
+
+
+def published_work(chosen: list[Function], common: SynthOptions, teacher: Teacher, discriminator: Teacher,
+                   state: RunState) -> Callable[[list[str]], list[Entry]]:
+    """The chunk worker of the published recipe: WaveCoder's generator, filters, discriminator and pools."""
+    from gitocto.synth import wavecoder_published as wp
+
+    pools = wp.Pools()
+    for key in sorted(state.entries, key=lambda k: int(k) if k.isdigit() else -1):
+        entry = state.entries[key]
+        if entry.get("case"):
+            pools.add(entry["case"], entry.get("verdict") == "yes")
+
+    def work(keys: list[str]) -> list[Entry]:
+        items = [chosen[int(k)] for k in keys]
+        prompts = [pools.generator_prompt(f.code, random.Random(f"{common.seed}:{k}:good"))
+                   for k, f in zip(keys, items, strict=True)]
+        replies = teacher.ask_replies(prompts, wp_system())
+        entries: list[Entry] = []
+        judged: list[tuple[Entry, str]] = []
+        for key, item, reply in zip(keys, items, replies, strict=True):
+            generated, error = wp.parse_generation(reply.text)
+            if reply.finish_reason == "length" and generated is None:
+                error = f"reply {CUT_OFF}"
+            if generated is None:
+                entries.append({"key": key, "status": "dropped", "reason": f"generator filter: {error}"})
+                continue
+            information = "" if generated.information == wp.NO_INPUT else generated.information
+            record = {
+                "instruction": generated.instruction + (f"\n\n{information}" if information else ""),
+                "response": generated.solution, "instruction_only": generated.instruction, "input": information,
+                "task_name": generated.task_name, "tests": "", "task": "generation", "lang": item.lang,
+                "seed": item.code, "seed_origin": item.origin, "seed_index": int(key), "method": METHOD,
+                "teacher": teacher.label, "prompt_version": wp.PROMPT_VERSION,
+            }
+            entry: Entry = {"key": key, "status": "kept", "record": record,
+                            "solution_code": code_block(generated.solution)}
+            entries.append(entry)
+            judged.append((entry, wp.example_case(item.code, generated)))
+        answers = discriminator.ask_replies([pools.discriminator_prompt(c) for _, c in judged], wp_system()) \
+            if judged else []
+        for (entry, case), answer in zip(judged, answers, strict=True):
+            feedback, accepted = wp.parse_answer(answer.text)
+            if feedback is None:
+                entry.update(status="dropped", reason="malformed discriminator reply: no `- step 1` ... `- reasons`")
+                continue
+            entry.update(verdict="yes" if accepted else "no", case=f"{case}\n\nAnalysis:\n{feedback}\n")
+            if not accepted:
+                entry.update(status="dropped", reason="discriminator: overall no")
+            pools.add(entry["case"], accepted)
+        filter_by_execution(entries, common.execute, common.workers)
+        return entries
+
+    return work
+
+
+def wp_system() -> str:
+    """The system turn of every published WaveCoder request."""
+    from gitocto.synth.published import WAVECODER_SYSTEM
+
+    return WAVECODER_SYSTEM
 
 
 def wavecoder_command(opts: WaveCoderOptions) -> int:

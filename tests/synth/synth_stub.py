@@ -53,10 +53,36 @@ def discriminator_reply(prompt: str) -> str:
     return "\n".join([*lines, f"Overall: {'yes' if ok else 'no'}"])
 
 
+def published_generator_reply(prompt: str) -> str:
+    """The canned reply to WaveCoder's published generator: its four keys; every fourth breaks the sentence rule."""
+    code = prompt.rsplit("Input: \n", 1)[1]
+    h = _digest(code)
+    instruction = (f"Write a Python function g{h} that doubles x." if h % 4 else
+                   "Write a function. It doubles x. It is in Python.")
+    return (f"task_name: Double {h}\ninstruction: {instruction}\ninformation: None\n"
+            f"solution:\n\ndef g{h}(x):\n    return 2 * x\n")
+
+
+def published_discriminator_reply(prompt: str) -> str:
+    """The canned published analysis: every third example (by digest) gets an overall no."""
+    h = _digest(prompt.rsplit("Output:\n", 1)[1])
+    overall = "no" if h % 3 == 0 else "yes"
+    return ("- step 1: check the Instruction:\n1. Instruction: <answer: yes, Python is named.>\n"
+            "- step 2: check the Solution:\n1. Solution: <answer: yes, fits.>\n"
+            f"- Overall answer: {overall}\n- reasons: canned.\n")
+
+
 def reply_for(prompt: str) -> str:
     """Route a prompt to the canned reply of the role it asks for."""
+    if prompt.startswith("Please gain inspiration"):
+        # Magicoder's published prompt asks for no tests: the reply has none.
+        return oss_reply(prompt).split("[Tests]", 1)[0]
     if "Code snippet for inspiration" in prompt:
         return oss_reply(prompt)
+    if "Translate a given task summary into a functional code" in prompt:
+        return published_generator_reply(prompt)
+    if "Please analyze and judge whether the data meets" in prompt:
+        return published_discriminator_reply(prompt)
     if "You check training examples" in prompt:
         return discriminator_reply(prompt)
     return generator_reply(prompt)
@@ -67,6 +93,7 @@ class StubTeacher:
 
     def __init__(self) -> None:
         self.prompts: list[str] = []
+        self.bodies: list[dict[str, object]] = []  # every chat request as sent (messages, max_tokens, ...)
         self.lock = threading.Lock()
         self.url = ""
 
@@ -94,6 +121,7 @@ def stub_teacher(latency: float = 0.0, fail_after: int | None = None,
                     self.send_error(503, "teacher down")
                     return
                 stub.prompts.append(prompt)
+                stub.bodies.append(body)
             text = reply_for(prompt)
             finish = "length" if cut_off is not None and cut_off(prompt) else "stop"
             if latency:

@@ -60,7 +60,12 @@ def test_a_short_text_counts_only_beside_its_entry_point(index: BenchmarkIndex, 
     rust = problem(humanevalpack_dir, "rust", 23)  # docstring "Return length of given string", entry point strlen
     assert index.find(f"/* {rust['docstring']} */ fn strlen(s: &str) -> i32 {{ todo!() }}") is not None
     assert index.find(rust["docstring"]) is None  # alone it is an ordinary sentence
-    assert index.find("def add(x, y):\n    return x + y\n") is not None  # Python/53 itself
+    # Python/53's body is a common one-liner: it counts under the benchmark's own declaration, not under any `add`
+    # (an untyped `def add(x, y): return x + y` is in real code; docs/synth.md, "Short solutions").
+    assert index.find("def add(x: int, y: int):\n    return x + y\n") is not None
+    assert index.find("def add(x, y):\n    return x + y\n") is None
+    # A distinctive short body still counts beside its entry point, whatever the signature.
+    assert index.find("def unique(xs):\n    return sorted(list(set(l)))\n") is not None
     assert index.find("def plus(x, y):\n    return x + y\n") is None
     far = "def add(a, b):\n    pass\n" + "# filler line of text\n" * 10 + "def g(x, y):\n    return x + y\n"
     assert index.find(far) is None  # the same words in an unrelated function further on
@@ -106,7 +111,8 @@ def test_cli_writes_clean_records_and_a_report(tmp_path: Path, humanevalpack_dir
     src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     out, report = tmp_path / "out.jsonl", tmp_path / "drops.json"
     proc = subprocess.run(["git", "octo", "decontaminate", str(src), "-o", str(out), "--data-dir",
-                           str(humanevalpack_dir), "--fields", "instruction,response", "--report", str(report)],
+                           str(humanevalpack_dir), "--benchmark", "humanevalpack", "--fields", "instruction,response",
+                           "--report", str(report)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line) for line in out.read_text().splitlines()] == [CLEAN]
@@ -120,7 +126,8 @@ def test_cli_bad_input_is_one_line_error(tmp_path: Path, humanevalpack_dir: Path
     bad.write_text("{not json\n", encoding="utf-8")
     for args in ([str(tmp_path / "missing.jsonl")], [str(bad)]):
         proc = subprocess.run(["git", "octo", "decontaminate", *args, "-o", str(tmp_path / "o.jsonl"),
-                               "--data-dir", str(humanevalpack_dir)], capture_output=True, text=True, check=False)
+                               "--data-dir", str(humanevalpack_dir), "--benchmark", "humanevalpack"],
+                              capture_output=True, text=True, check=False)
         assert proc.returncode == 1
         assert proc.stderr.startswith("git octo: error:") and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.jsonl").exists()

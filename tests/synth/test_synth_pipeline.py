@@ -24,7 +24,7 @@ def options(source: Path, out: Path, url: str, n: int, **extra: Any) -> SynthOpt
     teacher = TeacherSpec(kind="openai", endpoint=url, concurrency=4, max_retries=0, timeout=30)
     return SynthOptions(source=source, output=out, teacher=teacher, n=n, seed=3, langs=("python", "go"),
                         data_dir=Path(__file__).resolve().parents[2].parent / "shared" / "data" / "humanevalpack",
-                        workers=2, **extra)
+                        workers=2, benchmarks=("humanevalpack",), **extra)
 
 
 def rows(path: Path) -> list[dict[str, Any]]:
@@ -127,7 +127,8 @@ def test_cli_runs_oss_instruct_and_reports(source_repo: Path, tmp_path: Path, st
                                            humanevalpack_dir: Path) -> None:
     out = tmp_path / "cli.jsonl"
     cmd = ["git", "octo", "synth", "oss-instruct", "--source", str(source_repo), "-n", "5", "-o", str(out),
-           "--endpoint", stub.url, "--data-dir", str(humanevalpack_dir), "--langs", "python"]
+           "--endpoint", stub.url, "--data-dir", str(humanevalpack_dir), "--benchmark", "humanevalpack",
+           "--langs", "python"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "seeds done: 5" in proc.stderr and "execution filter:" in proc.stderr and "prompt +" in proc.stderr
