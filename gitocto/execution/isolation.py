@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,20 +79,24 @@ def _python_dirs() -> tuple[str, ...]:
     return tuple(sorted(dirs))
 
 
-def toolchain_dirs(argv0: str) -> list[str]:
-    """Directories outside /usr that the toolchains need: the interpreter's prefix, the install prefix of an absolute
-    `argv0` (a rustup toolchain's rustc), and gitocto's shared builds (Rust crates, C++ prelude, js modules)."""
-    dirs = list(_python_dirs())
-    if os.path.isabs(argv0):
-        exe = Path(os.path.realpath(argv0))
+def toolchain_dirs(argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
+    """Paths outside /usr the command needs: the interpreter's prefix, the install prefix of an absolute argv[0] (a
+    rustup toolchain's rustc), every existing absolute path its arguments name (crates, the C++ prelude) and the js
+    modules dir (NODE_PATH). The runners build these commands; the program's text never gets here."""
+    paths = list(_python_dirs())
+    if os.path.isabs(argv[0]):
+        exe = Path(os.path.realpath(argv[0]))
         if exe.parent.name == "bin":
-            dirs.append(str(exe.parent.parent))
-    cache = toolchains.cache_dir()
-    dirs += glob.glob(str(cache / "rust-*")) + glob.glob(str(cache / "cpp-*"))
+            paths.append(str(exe.parent.parent))
+    for arg in argv[1:]:
+        value = arg.rpartition("=")[2]
+        if os.path.isabs(value) and os.path.exists(value):
+            paths.append(value)
+    paths += [p for p in env.get("NODE_PATH", "").split(os.pathsep) if os.path.isabs(p)]
     modules = toolchains.js_modules_dir()
     if modules is not None:
-        dirs.append(str(modules))
-    return dirs
+        paths.append(str(modules))
+    return paths
 
 
 def _system_view() -> list[str]:
@@ -153,13 +157,16 @@ def _copy_in(workdir: Path, fds: list[int]) -> list[str]:
     return args
 
 
-def command(step: Step, tools: Tools, fds: list[int]) -> list[str]:
+def command(step: Step, tools: Tools, env: Mapping[str, str], fds: list[int]) -> list[str]:
     """The full command line for `step`; files it opens for bwrap to copy are appended to `fds` (close them after)."""
     root = os.geteuid() == 0
     work = str(step.workdir)
     system = _system_view()
     seen = _View(["/usr", "/proc", "/dev", *_ROOT_LINKS, *(a for a in system if a.startswith("/etc/"))])
-    view = system + seen.mounts([*toolchain_dirs(step.argv[0]), *step.read_only], "--ro-bind")
+    writable = [os.path.realpath(p) for p in step.writable]
+    needed = [p for p in [*toolchain_dirs(step.argv, env), *step.read_only]
+              if not _under(os.path.realpath(p), [work, *writable])]
+    view = system + seen.mounts(needed, "--ro-bind")
     if step.untrusted:
         view += [*seen.parents(work), "--size", str(WORKDIR_SIZE), "--perms", "0777", "--tmpfs", work,
                  *_copy_in(step.workdir, fds)]
@@ -193,7 +200,7 @@ def probe() -> Tools | str:
         fds: list[int] = []
         step = Step(["true"], Path(tmp), {"nproc": "16"}, untrusted=True, uid=0x70000000 + os.getpid() % 4096)
         try:
-            argv = command(step, tools, fds)
+            argv = command(step, tools, {}, fds)
             proc = subprocess.run(argv, cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                   pass_fds=fds, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:

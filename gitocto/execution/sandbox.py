@@ -156,14 +156,14 @@ def _jail_command(argv: Sequence[str], cwd: Path, limits: Limits) -> list[str]:
 
 
 def _isolated_command(tools: isolation.Tools, argv: Sequence[str], cwd: Path, limits: Limits,
-                      fds: list[int]) -> list[str]:
+                      env: Mapping[str, str], fds: list[int]) -> list[str]:
     cpu = max(1, int(limits.cpu + 0.999))
     rlimits = {"core": "0", "cpu": f"{cpu}:{cpu + 1}", "data": str(limits.data), "fsize": str(limits.fsize),
                # counted inside the sandbox's own user namespace: its tasks only, plus bwrap's reaper
                "nproc": str(limits.nproc + 2)}
     step = isolation.Step(argv, cwd, rlimits, untrusted=limits.drop_root, uid=limits.uid,
                           writable=limits.writable, read_only=limits.read_only)
-    return isolation.command(step, tools, fds)
+    return isolation.command(step, tools, env, fds)
 
 
 def run_sandboxed(
@@ -180,7 +180,7 @@ def run_sandboxed(
     tools = _isolation()
     fds: list[int] = []
     try:
-        cmd = _jail_command(argv, cwd, limits) if tools is None else _isolated_command(tools, argv, cwd, limits, fds)
+        cmd = _jail_command(argv, cwd, limits) if tools is None else _isolated_command(tools, argv, cwd, limits, env, fds)
         start = time.monotonic()
         proc = subprocess.Popen(
             cmd, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
