@@ -27,6 +27,7 @@ from pathlib import Path
 from gitocto.execution import toolchains
 
 WORKDIR_SIZE = 256 << 20  # the tmpfs each program runs in
+SHM_SIZE = 16 << 20  # its /dev/shm (POSIX semaphores, shared memory); the rest of /dev is read-only
 _ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # What toolchains read from /etc: the loader cache, alternatives links (java, cc), certificates, the JDK's config.
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "ssl", "ca-certificates", "localtime",
@@ -110,7 +111,8 @@ def _system_view() -> list[str]:
     for pattern in _ETC:
         for path in sorted(glob.glob(os.path.join("/etc", pattern))):
             args += ["--ro-bind", path, path]
-    return [*args, "--proc", "/proc", "--dev", "/dev"]
+    return [*args, "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(SHM_SIZE), "--tmpfs",
+            "/dev/shm", "--remount-ro", "/dev"]
 
 
 class _View:

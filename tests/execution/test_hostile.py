@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gitocto.execution import ExecResult, isolation, run_programs
-from gitocto.execution.isolation import WORKDIR_SIZE
+from gitocto.execution.isolation import SHM_SIZE, WORKDIR_SIZE
 from tests.execution.hostile import LANGS, PROBES, Targets, program
 
 pytestmark = pytest.mark.skipif(
@@ -151,7 +151,7 @@ def test_every_attack_is_contained_and_the_run_goes_on(
 
         assert listener.received == []
         assert knocker.reached == 0
-        assert _written(by_probe["fill_disk"].detail) <= WORKDIR_SIZE
+        assert _written(by_probe["fill_disk"].detail) <= WORKDIR_SIZE + SHM_SIZE
         assert sentinel.poll() is None, "kill(-1) reached the harness user's processes"
         assert _survivors(t.marker) == []
         assert Path(t.victim_file).read_text() == f"victim {t.secret}\n"
