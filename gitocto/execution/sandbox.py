@@ -67,14 +67,15 @@ _policy = "auto"
 _warned = threading.Event()
 
 
-def set_policy(policy: str) -> None:
+def set_policy(policy: str, check: bool = True) -> None:
     """"auto": isolate with bubblewrap where it works, else warn once and fall back; "strict": refuse instead.
-    Checks at once, so a command refuses before it starts any work."""
+    `check`: find out now, so that a command refuses (or warns) before it starts any work."""
     global _policy
     if policy not in POLICIES:
         raise OctoError(f"unknown sandbox policy {policy!r}; choose one of {', '.join(POLICIES)}")
     _policy = policy
-    _isolation()
+    if check:
+        _isolation()
 
 
 def _isolation() -> isolation.Tools | None:
@@ -180,7 +181,10 @@ def run_sandboxed(
     tools = _isolation()
     fds: list[int] = []
     try:
-        cmd = _jail_command(argv, cwd, limits) if tools is None else _isolated_command(tools, argv, cwd, limits, env, fds)
+        if tools is None:
+            cmd = _jail_command(argv, cwd, limits)
+        else:
+            cmd = _isolated_command(tools, argv, cwd, limits, env, fds)
         start = time.monotonic()
         proc = subprocess.Popen(
             cmd, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

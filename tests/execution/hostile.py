@@ -307,7 +307,8 @@ int main() {
 int main() {
     std::vector<std::string> dirs = {"@VICTIM_DIR@"};
     if (DIR* t = opendir("/tmp")) {
-        while (dirent* e = readdir(t)) if (strncmp(e->d_name, "gitocto-", 8) == 0) dirs.push_back(std::string("/tmp/") + e->d_name);
+        while (dirent* e = readdir(t))
+            if (strncmp(e->d_name, "gitocto-", 8) == 0) dirs.push_back(std::string("/tmp/") + e->d_name);
         closedir(t);
     }
     char cwd[4096]; getcwd(cwd, sizeof cwd);
