@@ -2,8 +2,8 @@
 size-limited work dir, no capabilities; and a probe saying whether this machine can build such a sandbox at all.
 
 The program sees only: /usr (and the /bin, /lib* links into it), a few files from /etc, the Python it runs under, the
-toolchain directories gitocto builds or finds (Rust toolchain and crates, the C++ prelude, js modules), its own work
-dir and what `Limits.writable` names. Nothing from $HOME, /root, the repository or other programs' dirs.
+toolchain paths its command names (Rust toolchain and crates, the C++ prelude, js modules), its own work dir and what
+`Limits.writable` and `Limits.read_only` name. Nothing from $HOME, /root, the repository or other programs' dirs.
 
 As root, bubblewrap builds that view, then `setpriv` drops to the program's own uid (no capabilities, no new
 privileges) and a second, unprivileged bubblewrap puts it in a user namespace: RLIMIT_NPROC is not enforced for uid 0,
@@ -23,8 +23,6 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from gitocto.execution import toolchains
 
 WORKDIR_SIZE = 256 << 20  # the tmpfs each program runs in
 SHM_SIZE = 16 << 20  # its /dev/shm (POSIX semaphores, shared memory); the rest of /dev is read-only
@@ -94,9 +92,6 @@ def toolchain_dirs(argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
         if os.path.isabs(value) and os.path.exists(value):
             paths.append(value)
     paths += [p for p in env.get("NODE_PATH", "").split(os.pathsep) if os.path.isabs(p)]
-    modules = toolchains.js_modules_dir()
-    if modules is not None:
-        paths.append(str(modules))
     return paths
 
 
