@@ -200,3 +200,16 @@ raise SystemExit(1)
     theirs = fields["ns"].split()  # detail keeps the last 8 lines of output, enough for these 5
     for ns, their in zip(("user", "pid", "net", "ipc", "mnt", "uts"), theirs, strict=True):
         assert their != os.readlink(f"/proc/self/ns/{ns}"), ns
+
+
+def test_a_compiler_cannot_be_made_to_print_a_secret(tmp_path: Path) -> None:
+    from gitocto.execution import run_program
+
+    secret = f"TOKEN-{uuid.uuid4().hex}"
+    secret_file = tmp_path / "secret.h"
+    secret_file.write_text(f"{secret} is not C++\n")
+    secret_file.chmod(0o600)
+    for path in ("/etc/shadow", str(secret_file), os.path.expanduser("~/.bashrc")):
+        result = run_program("cpp", f'#include "{path}"\nint main() {{ return 0; }}\n', timeout=5)
+        assert result.status == "compile_error", result
+        assert "No such file or directory" in result.detail and secret not in result.detail, result.detail
