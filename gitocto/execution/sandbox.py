@@ -28,7 +28,10 @@ _OUTPUT_LIMIT = 1 << 20
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-command limits: CPU seconds, writable data memory (RLIMIT_DATA), file size, extra processes."""
+    """Per-command limits: CPU seconds, writable data memory (RLIMIT_DATA), file size, extra processes.
+
+    `drop_root` marks a run of untrusted code: its own `uid` when the harness is root and, under bubblewrap, a private
+    tmpfs copy of the work dir; without it (compilers) the command writes the work dir and `writable` itself."""
 
     cpu: float = 10.0
     data: int = 2 * _GIB
@@ -215,8 +218,11 @@ def run_sandboxed(
         _kill_group(proc)
         if limits.drop_root and tools is None:
             _kill_uid(limits.uid)
+    returncode = proc.returncode
+    if tools is not None and 128 < returncode <= 128 + 64:
+        returncode = 128 - returncode  # bwrap reports a child killed by signal N as 128 + N, as shells do
     return Completed(
-        returncode=proc.returncode,
+        returncode=returncode,
         stdout=out[-_OUTPUT_LIMIT:].decode("utf-8", "replace"),
         stderr=err[-_OUTPUT_LIMIT:].decode("utf-8", "replace"),
         timed_out=timed_out,
