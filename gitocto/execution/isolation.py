@@ -53,6 +53,13 @@ class Tools:
     bwrap: str
     prlimit: str
     setpriv: str | None  # needed only as root
+    version: tuple[int, ...] = (0, 8, 0)  # bwrap's: --size needs 0.7, --disable-userns 0.8
+
+
+def _version(bwrap: str) -> tuple[int, ...]:
+    out = subprocess.run([bwrap, "--version"], capture_output=True, text=True, check=False).stdout
+    digits = [int(part) for part in out.split()[-1].split(".") if part.isdigit()] if out.strip() else []
+    return tuple(digits) or (0,)
 
 
 def find_tools() -> Tools | str:
@@ -64,7 +71,10 @@ def find_tools() -> Tools | str:
         return "prlimit not found (install util-linux)"
     if os.geteuid() == 0 and not setpriv:
         return "setpriv not found (install util-linux)"
-    return Tools(bwrap, prlimit, setpriv)
+    version = _version(bwrap)
+    if version < (0, 7):
+        return f"bwrap {'.'.join(map(str, version))} is too old (0.7 or later limits the work dir's size)"
+    return Tools(bwrap, prlimit, setpriv, version)
 
 
 def _under(path: str, roots: Sequence[str]) -> bool:
@@ -158,6 +168,8 @@ def command(step: Step, tools: Tools, env: Mapping[str, str], fds: list[int]) ->
     """The full command line for `step`; files it opens for bwrap to copy are appended to `fds` (close them after)."""
     root = os.geteuid() == 0
     work = str(step.workdir)
+    # no user namespaces inside, so no tmpfs of its own (outside the size limit) either; bwrap 0.7 cannot
+    userns = ["--unshare-user", "--disable-userns"] if tools.version >= (0, 8) else ["--unshare-user"]
     system = _system_view()
     seen = _View(["/usr", "/proc", "/dev", *_ROOT_LINKS, *(a for a in system if a.startswith("/etc/"))])
     writable = [os.path.realpath(p) for p in step.writable]
@@ -179,10 +191,10 @@ def command(step: Step, tools: Tools, env: Mapping[str, str], fds: list[int]) ->
                  "CAP_SETGID", "--cap-add", "CAP_SETPCAP", *view, *common, "--"]
         drop = [tools.setpriv, f"--reuid={step.uid}", f"--regid={step.uid}", "--clear-groups", "--inh-caps=-all",
                 "--bounding-set=-all", "--no-new-privs", "--"]
-        inner = [tools.bwrap, "--unshare-user", "--disable-userns", "--die-with-parent", "--bind", "/", "/",
+        inner = [tools.bwrap, *userns, "--die-with-parent", "--bind", "/", "/",
                  "--remount-ro", "/", "--chdir", work, "--"]
         return [*outer, *drop, *inner, *limits, *step.argv]
-    single = [tools.bwrap, "--unshare-user", "--disable-userns", *_NAMESPACES, "--cap-drop", "ALL", *view, *common,
+    single = [tools.bwrap, *userns, *_NAMESPACES, "--cap-drop", "ALL", *view, *common,
               "--"]
     return [*single, *limits, *step.argv]
 

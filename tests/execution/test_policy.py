@@ -81,3 +81,18 @@ def test_bench_sandbox_strict_runs_where_bwrap_works(
                  str(humanevalpack_dir), "--sandbox", "strict", "-o", str(tmp_path / "r.json")])
     assert code == 0, capsys.readouterr()
     assert "warning" not in capsys.readouterr().err
+
+
+def test_an_old_bwrap_is_refused_or_used_without_what_it_lacks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(isolation, "_version", lambda bwrap: (0, 6, 1))
+    found = isolation.find_tools()
+    assert isinstance(found, str) and "0.6.1 is too old" in found
+    step = isolation.Step(["true"], tmp_path, {"nproc": "8"}, untrusted=True, uid=0x70000001)
+    fds: list[int] = []
+    older = isolation.command(step, isolation.Tools("bwrap", "prlimit", "setpriv", (0, 7, 0)), {}, fds)
+    newer = isolation.command(step, isolation.Tools("bwrap", "prlimit", "setpriv", (0, 8, 0)), {}, fds)
+    assert "--disable-userns" not in older and "--disable-userns" in newer
+    assert "--unshare-user" in older and "--size" in older
