@@ -128,12 +128,18 @@ def extract_cmd(repos: tuple[str, ...], output: str, rev: str | None, since: str
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write a PNG bar chart.")
 @click.option("--timeout", type=float, default=None, help="Seconds per backend request (openai).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
+@click.option("--sandbox", type=click.Choice(["auto", "strict"]), default="auto", show_default=True,
+              help="strict: refuse to run programs where bubblewrap cannot isolate them (auto warns and falls back).")
 def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endpoint: str | None,
               prompt_format: str, n_samples: int, temperature: float, top_p: float, max_new_tokens: int,
               limit: int | None, data_dir: Path | None, generations: Path | None, check: str | None,
-              workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int) -> int:
+              workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int,
+              sandbox: str) -> int:
     """HumanEvalPack (fix, explain, synthesize × 6 languages), executed in a sandbox; pass@k next to the paper's."""
     from gitocto.bench.command import BenchOptions, bench_command
+    from gitocto.execution.sandbox import set_policy
+
+    set_policy(sandbox)
 
     return bench_command(BenchOptions(
         task=task, lang=lang, model=model, backend=backend, endpoint=endpoint, prompt_format=prompt_format,
@@ -328,6 +334,8 @@ def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
                      help="MinHash Jaccard at which two samples are near-duplicates."),
         click.option("--workers", default=None, type=click.IntRange(min=1),
                      help="Sandboxed test programs run at once [one per core]."),
+        click.option("--sandbox", type=click.Choice(["auto", "strict"]), default="auto", show_default=True,
+                     help="strict: refuse to run tests where bubblewrap cannot isolate them (auto warns, falls back)."),
     ]):
         func = option(func)
     return func
@@ -344,7 +352,10 @@ def synth_group() -> None:
               help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.")
 def synth_oss_instruct_cmd(**flags: object) -> int:
     """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
+    from gitocto.execution.sandbox import set_policy
     from gitocto.synth.command import oss_instruct_main
+
+    set_policy(str(flags["sandbox"]), check=bool(flags["execute"]))
 
     return oss_instruct_main(flags)
 
@@ -363,7 +374,10 @@ def synth_oss_instruct_cmd(**flags: object) -> int:
 def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_model: str | None,
                         discriminator_endpoint: str | None, **flags: object) -> int:
     """WaveCoder: k-center coreset of functions, generator guided by good/bad pools, checklist discriminator."""
+    from gitocto.execution.sandbox import set_policy
     from gitocto.synth.command import wavecoder_main
+
+    set_policy(str(flags["sandbox"]), check=bool(flags["execute"]))
 
     return wavecoder_main(flags, task, embedding_model, discriminator_model, discriminator_endpoint)
 

@@ -1,5 +1,8 @@
 """Apply the sandbox's limits to this process, then exec the program: `python -I -S jail.py SPEC_JSON -- ARGV...`.
 
+The fallback where bubblewrap cannot isolate programs (see sandbox.py): it limits resources and writes, not reads,
+the network or signals to processes of the same user.
+
 Run as a separate, stdlib-only script (never imported by the package) so that no Python code runs between fork and
 exec in a threaded parent. SPEC_JSON keys: cpu (s), data (bytes), fsize (bytes), nproc (extra processes),
 writable (paths the program may write under; everything else becomes read-only through Landlock where the kernel has
