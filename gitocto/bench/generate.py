@@ -30,12 +30,18 @@ class GenerationConfig:
     seed: int | None = 0
     model: str | None = None
     backend: str | None = None
+    # The paper's harness limits prompt + answer tokens (its max_length_generation); None: max_new_tokens alone.
+    max_length: int | None = None
 
     def settings(self) -> dict[str, Any]:
         """What each saved generation records about how it was made; a resumed run must match it."""
-        return {"model": self.model, "backend": self.backend, "prompt_format": self.prompt_format,
-                "temperature": self.temperature, "top_p": self.top_p, "max_new_tokens": self.max_new_tokens,
-                "n_samples": self.n_samples, "seed": self.seed}
+        settings: dict[str, Any] = {
+            "model": self.model, "backend": self.backend, "prompt_format": self.prompt_format,
+            "temperature": self.temperature, "top_p": self.top_p, "max_new_tokens": self.max_new_tokens,
+            "n_samples": self.n_samples, "seed": self.seed}
+        if self.max_length is not None:
+            settings["max_length"] = self.max_length
+        return settings
 
 
 def check_settings(store: JsonlStore, settings: dict[str, Any]) -> None:
@@ -62,14 +68,45 @@ def generation_stages(tasks: Sequence[str]) -> list[str]:
     return stages
 
 
+def prompt_tokens(backend: Backend, text: str) -> int | None:
+    """How many tokens `text` is for the backend's model, where the backend exposes its tokenizer (hf, vllm)."""
+    tokenizer = getattr(backend, "tokenizer", None)
+    llm = getattr(backend, "llm", None)
+    if tokenizer is None and llm is not None and hasattr(llm, "get_tokenizer"):
+        tokenizer = llm.get_tokenizer()
+    if tokenizer is None or not callable(tokenizer):
+        return None
+    return len(tokenizer(text)["input_ids"])
+
+
+def new_token_budgets(backend: Backend, config: GenerationConfig, prompts: list[Any]) -> list[int]:
+    """max_new_tokens per prompt: with a max_length, what the prompt leaves of it (as the paper's harness counts:
+    prompt plus answer), else max_new_tokens. A backend without a tokenizer (openai) gets max_length - the
+    answer can then run longer than in the paper, and the results say the limit was approximate."""
+    if config.max_length is None:
+        return [config.max_new_tokens] * len(prompts)
+    budgets = []
+    for prompt in prompts:
+        used = prompt_tokens(backend, prompt.text)
+        budgets.append(config.max_length if used is None else max(1, config.max_length - used))
+    return budgets
+
+
 def _sample(backend: Backend, config: GenerationConfig, lang: str, prompts: list[Any], n: int) -> list[list[str]]:
-    params = SamplingParams(n=n, temperature=config.temperature, top_p=config.top_p,
-                            max_new_tokens=config.max_new_tokens, stop=request_stops(lang, config.prompt_format),
-                            seed=config.seed)
-    if config.prompt_format == "chat":
-        msgs = [chat_messages(p, lang) for p in prompts]
-        return backend.chat(msgs, params)
-    return backend.complete([p.text for p in prompts], params)
+    budgets = new_token_budgets(backend, config, prompts)
+    out: list[list[str]] = [[] for _ in prompts]
+    # One backend call per distinct budget (one in all without max_length), results put back in prompt order.
+    for budget in dict.fromkeys(budgets):
+        index = [i for i, b in enumerate(budgets) if b == budget]
+        params = SamplingParams(n=n, temperature=config.temperature, top_p=config.top_p, max_new_tokens=budget,
+                                stop=request_stops(lang, config.prompt_format), seed=config.seed)
+        if config.prompt_format == "chat":
+            got = backend.chat([chat_messages(prompts[i], lang) for i in index], params)
+        else:
+            got = backend.complete([prompts[i].text for i in index], params)
+        for i, completions in zip(index, got, strict=True):
+            out[i] = completions
+    return out
 
 
 def generate(

@@ -68,9 +68,10 @@ def truncate_code(lang: str, code: str) -> str:
     return code
 
 
-def completion_to_code(problem: Problem, prompt: Prompt, completion: str) -> str:
-    """The function's code from a completion that continues `prompt` (the answer start is the prompt's end)."""
-    return prompt.base.rstrip() + truncate_code(problem.lang, completion.rstrip())
+def completion_to_code(problem: Problem, prompt: Prompt, completion: str, base: str | None = None) -> str:
+    """The function's code from a completion that continues `prompt` (the answer start is the prompt's end),
+    joined onto `base` (default: the answer start)."""
+    return (prompt.base if base is None else base).rstrip() + truncate_code(problem.lang, completion.rstrip())
 
 
 _FENCE = re.compile(r"```[\w+#-]*\n(.*?)(?:```|$)", re.DOTALL)
@@ -153,4 +154,7 @@ def to_code_or_text(problem: Problem, task: str, prompt: Prompt, completion: str
         return describe_text(problem, completion)
     if chat:
         return reply_to_code(problem, prompt, completion)
-    return completion_to_code(problem, prompt, completion)
+    # Explain's answer continues the bare declaration, but (as in the paper's harness) it is joined onto the full
+    # prompt: imports and the helper functions some tests call (Go/10, 32, 38, 50) come with it.
+    base = problem.prompt if task == "explain" else None
+    return completion_to_code(problem, prompt, completion, base)
