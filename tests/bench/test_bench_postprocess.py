@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gitocto.bench.data import Problem
@@ -248,3 +250,18 @@ def test_restated_chat_replies_pass_their_tests(problems: dict[str, list[Problem
     assert [(lang, r.status) for (lang, _), r in zip(jobs, results, strict=True)] == [
         (lang, "passed") for lang in replies
     ], [r.detail for r in results]
+
+
+@pytest.mark.parametrize("task_id", ["Go/10", "Go/32", "Go/38", "Go/50"])
+def test_explain_joins_the_answer_onto_the_full_prompt(task_id: str, humanevalpack_dir: Path) -> None:
+    # These tests call a helper the prompt defines: joined onto the bare declaration the program cannot compile.
+    from gitocto.bench.data import load_problems
+    from gitocto.bench.postprocess import to_code_or_text
+    from gitocto.execution import run_program
+
+    problem = next(p for p in load_problems("go", humanevalpack_dir) if p.task_id == task_id)
+    prompt = build_prompt(problem, "explain", "octocoder", "A description.")
+    code = to_code_or_text(problem, "explain", prompt, problem.canonical_solution, chat=False)
+    assert code.startswith(problem.prompt.rstrip())
+    result = run_program("go", build_program(problem, code), timeout=30)
+    assert result.passed, result.detail
