@@ -73,7 +73,8 @@ def test_scoring_a_file_records_the_files_settings(humanevalpack_dir: Path, tmp_
     assert bench_command(BenchOptions(task="synthesize", lang="python", limit=1, data_dir=humanevalpack_dir,
                                       generations=gens, output=out)) == 0
     payload = json.loads(out.read_text())
-    assert (payload["n_samples"], payload["temperature"], payload["max_new_tokens"], payload["seed"]) == (2, 0.2, 300, 7)
+    recorded = (payload["n_samples"], payload["temperature"], payload["max_new_tokens"], payload["seed"])
+    assert recorded == (2, 0.2, 300, 7)
     assert payload["settings_from"] == "generations file"
     assert payload["results"]["synthesize"]["python"]["pass@1"] == 0.5
 
