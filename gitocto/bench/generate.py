@@ -92,20 +92,27 @@ def new_token_budgets(backend: Backend, config: GenerationConfig, prompts: list[
     return budgets
 
 
-def _sample(backend: Backend, config: GenerationConfig, lang: str, prompts: list[Any], n: int) -> list[list[str]]:
+def _sample(backend: Backend, config: GenerationConfig, lang: str, prompts: list[Any], n: int,
+            stops: tuple[str, ...]) -> list[list[tuple[str, str | None]]]:
+    """n samples per prompt as (text, finish reason: "stop", "length", or None where the backend does not say)."""
     budgets = new_token_budgets(backend, config, prompts)
-    out: list[list[str]] = [[] for _ in prompts]
+    out: list[list[tuple[str, str | None]]] = [[] for _ in prompts]
     # One backend call per distinct budget (one in all without max_length), results put back in prompt order.
     for budget in dict.fromkeys(budgets):
         index = [i for i, b in enumerate(budgets) if b == budget]
         params = SamplingParams(n=n, temperature=config.temperature, top_p=config.top_p, max_new_tokens=budget,
-                                stop=request_stops(lang, config.prompt_format), seed=config.seed)
-        if config.prompt_format == "chat":
-            got = backend.chat([chat_messages(prompts[i], lang) for i in index], params)
+                                stop=stops, seed=config.seed)
+        got: list[list[tuple[str, str | None]]]
+        chat = config.prompt_format == "chat"
+        inputs: list[Any] = [chat_messages(prompts[i], lang) if chat else prompts[i].text for i in index]
+        detailed = getattr(backend, "chat_generations" if chat else "complete_generations", None)
+        if detailed is not None:
+            got = [[(g.text, g.finish_reason) for g in row] for row in detailed(inputs, params)]
         else:
-            got = backend.complete([prompts[i].text for i in index], params)
-        for i, completions in zip(index, got, strict=True):
-            out[i] = completions
+            texts = backend.chat(inputs, params) if chat else backend.complete(inputs, params)
+            got = [[(t, None) for t in row] for row in texts]
+        for i, samples in zip(index, got, strict=True):
+            out[i] = samples
     return out
 
 
@@ -142,6 +149,8 @@ def _done(store: JsonlStore, stage: str, problem: Problem, n: int) -> bool:
 def _generate_chunk(backend: Backend, stage: str, lang: str, chunk: list[Problem], config: GenerationConfig,
                     store: JsonlStore) -> list[dict[str, Any]]:
     n = config.n_samples
+    stops = request_stops(lang, config.prompt_format, stage)
+    outputs: list[list[tuple[str, str | None]]]
     if stage == "explain":
         # One program per description: the i-th sample is synthesized from the i-th description.
         prompts = []
@@ -151,13 +160,17 @@ def _generate_chunk(backend: Backend, stage: str, lang: str, chunk: list[Problem
                 raise OctoError(f"no description of {problem.task_id} to synthesize from")
             texts = [describe_text(problem, c) for c in described["completions"][:n]]
             prompts += [build_prompt(problem, stage, config.prompt_format, t) for t in texts]
-        flat = [c[0] for c in _sample(backend, config, lang, prompts, 1)]
+        flat = [c[0] for c in _sample(backend, config, lang, prompts, 1, stops)]
         outputs = [flat[i * n : (i + 1) * n] for i in range(len(chunk))]
     else:
         prompts = [build_prompt(problem, stage, config.prompt_format) for problem in chunk]
-        outputs = _sample(backend, config, lang, prompts, n)
-    return [
-        {"task": stage, "lang": lang, "task_id": problem.task_id, "format": config.prompt_format,
-         "settings": config.settings(), "completions": list(completions)}
-        for problem, completions in zip(chunk, outputs, strict=True)
-    ]
+        outputs = _sample(backend, config, lang, prompts, n, stops)
+    records = []
+    for problem, samples in zip(chunk, outputs, strict=True):
+        record: dict[str, Any] = {
+            "task": stage, "lang": lang, "task_id": problem.task_id, "format": config.prompt_format,
+            "settings": config.settings(), "completions": [text for text, _ in samples], "stops": list(stops)}
+        if all(finish is not None for _, finish in samples):
+            record["finish_reasons"] = [finish for _, finish in samples]
+        records.append(record)
+    return records

@@ -265,3 +265,24 @@ def test_explain_joins_the_answer_onto_the_full_prompt(task_id: str, humanevalpa
     assert code.startswith(problem.prompt.rstrip())
     result = run_program("go", build_program(problem, code), timeout=30)
     assert result.passed, result.detail
+
+
+def test_brace_languages_stop_where_the_function_closes_and_get_the_brace_back() -> None:
+    from gitocto.bench.postprocess import BRACE_STOP, generated_completions, request_stops, restore_brace
+
+    assert BRACE_STOP in request_stops("js", "octocoder") and BRACE_STOP in request_stops("java", "instruct")
+    assert BRACE_STOP not in request_stops("python", "octocoder")
+    assert BRACE_STOP not in request_stops("go", "chat")
+    assert BRACE_STOP not in request_stops("go", "octocoder", "explain-describe")  # descriptions are text
+    # Cut before the function's closing brace: it comes back and the function ends there, as in the paper.
+    cut = "\n  if (a) {\n    return 1;\n  }\n  return 2;"
+    assert restore_brace("js", cut) == cut + "\n}"
+    assert truncate_code("js", restore_brace("js", cut)) == cut + "\n}"
+    # Java's method closes at the class's brace too.
+    java = "\n        return a + b;\n    }"
+    assert truncate_code("java", restore_brace("java", java)) == java + "\n}"
+    # A sample that ran out of tokens mid-function is left as it was; so is one that never needed the brace.
+    record = {"completions": [cut, cut, "\n  return 1;\n}"], "finish_reasons": ["stop", "length", "stop"],
+              "stops": list(request_stops("js", "octocoder"))}
+    assert generated_completions("js", record) == [cut + "\n}", cut, "\n  return 1;\n}"]
+    assert generated_completions("js", {"completions": [cut]}) == [cut]  # older records: as saved
