@@ -104,7 +104,7 @@ def print_results(results: dict[str, dict[str, dict[str, Any]]], label: str, con
     hidden = paper_rows_hidden(results, run or {})
     console.print(results_table(results, label, paper=hidden is None))
     if hidden is not None:
-        console.print(f"paper rows hidden: {hidden}", markup=False, highlight=False)
+        console.print(f"paper rows hidden: {hidden}", markup=False, highlight=False, soft_wrap=True)
     elif any(approximate_cells(model) for model in REFERENCE_MODELS):
         console.print("≈ published figure back-solved from the paper's averages (approximate)")
     if (run or {}).get("max_length_approximate"):
