@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from gitocto.backends.base import Backend, SamplingParams
+from gitocto.backends.base import Backend, Generation, SamplingParams
 from gitocto.bench.data import Problem
-from gitocto.bench.postprocess import describe_text, request_stops
+from gitocto.bench.postprocess import BRACE_STOP, describe_text, open_braces, request_stops
 from gitocto.bench.prompts import DESCRIBE, build_prompt, chat_messages
 from gitocto.bench.store import JsonlStore
 from gitocto.errors import OctoError
@@ -92,28 +92,50 @@ def new_token_budgets(backend: Backend, config: GenerationConfig, prompts: list[
     return budgets
 
 
+Sample = tuple[str, "str | None"]
+# A line-start `}` that does not close the function (an inner block written flush left) stopped the sample early:
+# it is continued from there, at most this many times.
+MAX_CONTINUATIONS = 16
+
+
 def _sample(backend: Backend, config: GenerationConfig, lang: str, prompts: list[Any], n: int,
-            stops: tuple[str, ...]) -> list[list[tuple[str, str | None]]]:
+            stops: tuple[str, ...]) -> list[list[Sample]]:
     """n samples per prompt as (text, finish reason: "stop", "length", or None where the backend does not say)."""
     budgets = new_token_budgets(backend, config, prompts)
-    out: list[list[tuple[str, str | None]]] = [[] for _ in prompts]
+    out: list[list[Sample]] = [[] for _ in prompts]
     # One backend call per distinct budget (one in all without max_length), results put back in prompt order.
     for budget in dict.fromkeys(budgets):
         index = [i for i, b in enumerate(budgets) if b == budget]
         params = SamplingParams(n=n, temperature=config.temperature, top_p=config.top_p, max_new_tokens=budget,
                                 stop=stops, seed=config.seed)
-        got: list[list[tuple[str, str | None]]]
         chat = config.prompt_format == "chat"
         inputs: list[Any] = [chat_messages(prompts[i], lang) if chat else prompts[i].text for i in index]
         detailed = getattr(backend, "chat_generations" if chat else "complete_generations", None)
-        if detailed is not None:
-            got = [[(g.text, g.finish_reason) for g in row] for row in detailed(inputs, params)]
-        else:
+        if detailed is None:
             texts = backend.chat(inputs, params) if chat else backend.complete(inputs, params)
-            got = [[(t, None) for t in row] for row in texts]
-        for i, samples in zip(index, got, strict=True):
-            out[i] = samples
+            for i, row in zip(index, texts, strict=True):
+                out[i] = [(t, None) for t in row]
+            continue
+        for i, row in zip(index, detailed(inputs, params), strict=True):
+            out[i] = [_continued(backend, params, lang, prompts[i].text, g) if not chat else
+                      (g.text, g.finish_reason) for g in row]
     return out
+
+
+def _continued(backend: Backend, params: SamplingParams, lang: str, prompt: str, first: Generation) -> Sample:
+    """A completion stopped at a line-start `}` that leaves the function open, generated on past that brace (with
+    the tokens left) until a `}` closes the function, as the paper's brace balancing would have let it run."""
+    text, finish, used = first.text, first.finish_reason, first.completion_tokens
+    for _ in range(MAX_CONTINUATIONS):
+        if BRACE_STOP not in params.stop or finish != "stop" or open_braces(lang, text) - 1 <= 0:
+            break
+        left = params.max_new_tokens - used
+        if left <= 0:
+            return text + BRACE_STOP, "length"
+        text += BRACE_STOP
+        more = backend.complete_generations([prompt + text], replace(params, n=1, max_new_tokens=left))[0][0]
+        text, finish, used = text + more.text, more.finish_reason, used + more.completion_tokens
+    return text, finish
 
 
 def generate(
@@ -150,7 +172,7 @@ def _generate_chunk(backend: Backend, stage: str, lang: str, chunk: list[Problem
                     store: JsonlStore) -> list[dict[str, Any]]:
     n = config.n_samples
     stops = request_stops(lang, config.prompt_format, stage)
-    outputs: list[list[tuple[str, str | None]]]
+    outputs: list[list[Sample]]
     if stage == "explain":
         # One program per description: the i-th sample is synthesized from the i-th description.
         prompts = []

@@ -42,11 +42,16 @@ def request_stops(lang: str, prompt_format: str, stage: str = "") -> tuple[str, 
     return stop_sequences(lang)
 
 
+def open_braces(lang: str, completion: str) -> int:
+    """Braces still open after `completion`, counting those the prompt left open (one; Java two, the class too)
+    and every brace of the text, as the paper's harness counts them."""
+    return (2 if lang == "java" else 1) + completion.count("{") - completion.count("}")
+
+
 def restore_brace(lang: str, completion: str) -> str:
-    """A completion cut at BRACE_STOP with its closing `}` back, when that `}` balances the braces the prompt left
-    open (one; Java two, the class too); otherwise unchanged."""
-    depth = (2 if lang == "java" else 1) + completion.count("{") - completion.count("}")
-    return completion + BRACE_STOP if lang in BRACE_LANGS and depth == 1 else completion
+    """A completion cut at BRACE_STOP with its closing `}` back, when that `}` balances the braces; otherwise
+    unchanged."""
+    return completion + BRACE_STOP if lang in BRACE_LANGS and open_braces(lang, completion) == 1 else completion
 
 
 def generated_completions(lang: str, record: dict[str, Any]) -> list[str]:

@@ -286,3 +286,40 @@ def test_brace_languages_stop_where_the_function_closes_and_get_the_brace_back()
               "stops": list(request_stops("js", "octocoder"))}
     assert generated_completions("js", record) == [cut + "\n}", cut, "\n  return 1;\n}"]
     assert generated_completions("js", {"completions": [cut]}) == [cut]  # older records: as saved
+
+
+class ScriptedModel:
+    """A backend whose answers are scripted by prompt ending: what a model writing flush-left inner blocks does."""
+
+    name = "scripted"
+
+    def __init__(self, script: dict[str, tuple[str, int]]) -> None:
+        self.script = script
+        self.prompts: list[str] = []
+
+    def complete_generations(self, prompts: list[str], params: object) -> list[list[object]]:
+        from gitocto.backends.base import Generation
+
+        out = []
+        for prompt in prompts:
+            self.prompts.append(prompt)
+            text, tokens = next(v for k, v in self.script.items() if prompt.endswith(k))
+            out.append([Generation(text, "stop", 1, tokens)])
+        return out
+
+
+def test_a_line_start_brace_inside_the_function_does_not_end_the_sample() -> None:
+    from gitocto.bench.generate import GenerationConfig, _sample
+    from gitocto.bench.postprocess import generated_completions, request_stops
+    from gitocto.bench.prompts import Prompt
+
+    # The model closes an inner `if` flush left: the stop fires there, and generation goes on past that brace.
+    model = ScriptedModel({"{": ("\n  if (a) {\n    return 1;", 5), "return 1;\n}": ("\n  return 2;", 3)})
+    config = GenerationConfig("octocoder", 1, 0.0, 0.95, 64)
+    prompt = Prompt("const f = (a) => {", "const f = (a) => {", "", None)
+    stops = request_stops("js", "octocoder")
+    [[(text, finish)]] = _sample(model, config, "js", [prompt], 1, stops)  # type: ignore[arg-type]
+    assert text == "\n  if (a) {\n    return 1;\n}\n  return 2;" and finish == "stop"
+    assert len(model.prompts) == 2 and model.prompts[1] == "const f = (a) => {\n  if (a) {\n    return 1;\n}"
+    record = {"completions": [text], "finish_reasons": [finish], "stops": list(stops)}
+    assert generated_completions("js", record) == [text + "\n}"]
