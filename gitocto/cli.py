@@ -130,11 +130,14 @@ def extract_cmd(repos: tuple[str, ...], output: str, rev: str | None, since: str
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
 @click.option("--sandbox", type=click.Choice(["auto", "strict"]), default="auto", show_default=True,
               help="strict: refuse to run programs where bubblewrap cannot isolate them (auto warns and falls back).")
+@click.option("--protocol", type=click.Choice(["paper"]), default=None,
+              help="paper: n=20, temperature 0.2, top-p 0.95, 2048 tokens of prompt + answer (overrides those flags).")
+@click.option("--max-length", type=int, default=None, help="Most tokens of prompt + answer (as the paper counts).")
 def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endpoint: str | None,
               prompt_format: str, n_samples: int, temperature: float, top_p: float, max_new_tokens: int,
               limit: int | None, data_dir: Path | None, generations: Path | None, check: str | None,
               workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int,
-              sandbox: str) -> int:
+              sandbox: str, protocol: str | None, max_length: int | None) -> int:
     """HumanEvalPack (fix, explain, synthesize × 6 languages), executed in a sandbox; pass@k next to the paper's."""
     from gitocto.bench.command import BenchOptions, bench_command
     from gitocto.execution.sandbox import set_policy
@@ -145,7 +148,7 @@ def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endp
         task=task, lang=lang, model=model, backend=backend, endpoint=endpoint, prompt_format=prompt_format,
         n_samples=n_samples, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, limit=limit,
         data_dir=data_dir, generations=generations, check=check, workers=workers, output=output, plot=plot,
-        timeout=timeout, seed=seed,
+        timeout=timeout, seed=seed, protocol=protocol, max_length=max_length,
     ))
 
 # ---- end bench -----------------------------------------------------------------------------------------

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
 
 from gitocto.bench.check import check_command
 from gitocto.bench.data import Problem, load_problems, parse_langs
-from gitocto.bench.generate import GENERATION_KEY, GenerationConfig, generate
+from gitocto.bench.generate import GENERATION_KEY, GenerationConfig, generate, prompt_tokens
 from gitocto.bench.prompts import PROMPT_FORMATS, parse_tasks
-from gitocto.bench.report import plot_results, print_results, write_results
+from gitocto.bench.report import paper_rows_hidden, plot_results, print_results, write_results
 from gitocto.bench.score import EXECUTION_KEY, score
 from gitocto.bench.store import JsonlStore
 from gitocto.errors import OctoError
@@ -42,6 +43,22 @@ class BenchOptions:
     plot: Path | None = None
     timeout: float | None = None
     seed: int | None = 0
+    protocol: str | None = None
+    max_length: int | None = None
+
+
+# The paper's protocol (bigcode-evaluation-harness as the OctoPack paper ran it): 20 samples at temperature 0.2 and
+# top-p 0.95, at most 2048 tokens of prompt plus answer.
+PROTOCOLS = {"paper": {"n_samples": 20, "temperature": 0.2, "top_p": 0.95, "max_length": 2048}}
+
+
+def apply_protocol(opts: BenchOptions) -> BenchOptions:
+    """`opts` with the named protocol's sampling settings in place of the given ones."""
+    if opts.protocol is None:
+        return opts
+    if opts.protocol not in PROTOCOLS:
+        raise OctoError(f"unknown protocol {opts.protocol!r}; choose from {', '.join(PROTOCOLS)}")
+    return replace(opts, **PROTOCOLS[opts.protocol])  # type: ignore[arg-type]
 
 
 def side_files(output: Path) -> tuple[Path, Path]:
@@ -57,6 +74,8 @@ def _validate(opts: BenchOptions) -> None:
         raise OctoError(f"--n-samples must be at least 1, not {opts.n_samples}")
     if opts.limit is not None and opts.limit < 1:
         raise OctoError(f"--limit must be at least 1, not {opts.limit}")
+    if opts.max_length is not None and opts.max_length < 2:
+        raise OctoError(f"--max-length must be at least 2, not {opts.max_length}")
     if opts.workers is not None and opts.workers < 1:
         raise OctoError(f"--workers must be at least 1, not {opts.workers}")
     if opts.generations is not None and not opts.generations.is_file():
@@ -71,8 +90,18 @@ def _model_name(given: str | None, backend: object) -> str | None:
     return given or (served if isinstance(served, str) else None)
 
 
+def file_settings(generations: JsonlStore, tasks: list[str]) -> dict[str, Any] | None:
+    """The settings a generations file records for `tasks`, when all its records agree on them (else None)."""
+    found = [r.get("settings") for key, r in generations.records.items() if key[0] in tasks]
+    first = found[0] if found else None
+    if not isinstance(first, dict) or any(f != first for f in found):
+        return None
+    return dict(first)
+
+
 def bench_command(opts: BenchOptions) -> int:
     """Run the benchmark as `opts` says; 0 on success (for --check: only when every solution behaves)."""
+    opts = apply_protocol(opts)
     _validate(opts)
     langs = parse_langs(opts.lang)
     if opts.check is not None:
@@ -92,30 +121,41 @@ def bench_command(opts: BenchOptions) -> int:
         generations = JsonlStore(gen_path, GENERATION_KEY)
     executions = JsonlStore(exec_path, EXECUTION_KEY)
     backend = None
+    config = GenerationConfig(opts.prompt_format, opts.n_samples, opts.temperature, opts.top_p,
+                              opts.max_new_tokens, opts.seed, opts.model, opts.backend, opts.max_length)
     if opts.generations is None:
         from gitocto.backends import make_backend
 
         backend = make_backend(opts.backend or "", model=opts.model, endpoint=opts.endpoint, timeout=opts.timeout)
     with Progress(console=console, transient=True) as progress:
         if backend is not None:
-            config = GenerationConfig(opts.prompt_format, opts.n_samples, opts.temperature, opts.top_p,
-                                      opts.max_new_tokens, opts.seed, _model_name(opts.model, backend),
-                                      opts.backend)
+            config = replace(config, model=_model_name(opts.model, backend))
             generate(backend, problems, tasks, config, generations, progress)
         results = score(problems, tasks, generations, executions, opts.workers, progress)
     label = opts.model or (opts.generations.name if opts.generations else "this run")
+    # Scored from a file, the run's settings are the file's own (None where its records do not say or disagree),
+    # not this command line's defaults.
+    settings: dict[str, Any] | None = config.settings()
+    if opts.generations is not None:
+        settings = file_settings(generations, tasks)
+    known = settings or {}
     payload = {
         "benchmark": "humanevalpack",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "model": opts.model, "backend": opts.backend, "endpoint": opts.endpoint,
-        "prompt_format": opts.prompt_format, "n_samples": opts.n_samples, "temperature": opts.temperature,
-        "top_p": opts.top_p, "max_new_tokens": opts.max_new_tokens, "limit": opts.limit,
+        "model": known.get("model", opts.model), "backend": known.get("backend", opts.backend),
+        "endpoint": opts.endpoint, "protocol": opts.protocol,
+        **{key: known.get(key) for key in ("prompt_format", "n_samples", "temperature", "top_p", "max_new_tokens",
+                                           "max_length", "seed")},
+        "settings_from": "generations file" if opts.generations is not None else "command line",
+        "limit": opts.limit,
         "generations_file": str(opts.generations or gen_path), "executions_file": str(exec_path),
         "results": results,
     }
+    if backend is not None and opts.max_length is not None and prompt_tokens(backend, "x") is None:
+        payload["max_length_approximate"] = True
     write_results(opts.output, payload)
-    print_results(results, label, Console())
+    print_results(results, label, Console(), payload)
     if opts.plot is not None:
-        plot_results(results, label, opts.plot)
+        plot_results(results, label, opts.plot, paper=paper_rows_hidden(results, payload) is None)
     console.print(f"results written to {opts.output}")
     return 0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,15 +80,57 @@ def _read_dir(lang: str, data_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
+HUB_HOST = ("huggingface.co", 443)
+OFFLINE_HINT = "pass --data-dir DIR with HumanEvalPack's <lang>.jsonl files to run offline"
+
+
+def hub_reachable(timeout: float = 1.5) -> bool:
+    """Whether a TCP connection to the hub opens within `timeout` seconds (name lookup included)."""
+    done: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection(HUB_HOST, timeout=timeout):
+                done.append(True)
+        except OSError:
+            done.append(False)
+
+    # getaddrinfo cannot be given a timeout: the probe runs in a thread that is left behind if it hangs.
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(done and done[0])
+
+
+def _in_local_cache() -> bool:
+    """Whether `datasets` or the hub client may hold HumanEvalPack locally (their default cache folders)."""
+    hf_home = Path(os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface")
+    roots = [Path(os.environ.get("HF_DATASETS_CACHE") or hf_home / "datasets"),
+             Path(os.environ.get("HF_HUB_CACHE") or hf_home / "hub")]
+    name = HUB_DATASET.split("/")[-1]
+    return any(root.is_dir() and any(name in child.name for child in root.iterdir()) for root in roots)
+
+
 def _read_hub(lang: str) -> list[dict[str, Any]]:
+    # Without the hub, `datasets` retries for half a minute and logs each try before failing; decide up front
+    # and read only its local cache then.
+    offline = os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1" \
+        or not hub_reachable()
+    if offline:
+        if not _in_local_cache():
+            raise OctoError(f"cannot load {HUB_DATASET} ({lang}): the hub is unreachable and it is not in the "
+                            f"local cache; {OFFLINE_HINT}")
+        os.environ["HF_DATASETS_OFFLINE"] = "1"
+        os.environ["HF_HUB_OFFLINE"] = "1"
     try:
         import datasets
     except ImportError:
         raise OctoError("loading HumanEvalPack from the hub needs `datasets` (pip install 'gitocto[bench]'), "
                         "or pass --data-dir") from None
+    datasets.logging.set_verbosity_error()
     try:
         ds = datasets.load_dataset(HUB_DATASET, lang, split="test")
     except Exception as exc:
-        raise OctoError(f"cannot load {HUB_DATASET} ({lang}) from the hub: {type(exc).__name__}; "
-                        "pass --data-dir with <lang>.jsonl files to run offline") from None
+        where = "the hub is unreachable and it is not in the local cache" if offline else type(exc).__name__
+        raise OctoError(f"cannot load {HUB_DATASET} ({lang}): {where}; {OFFLINE_HINT}") from None
     return [dict(row) for row in ds]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from gitocto.bench.data import Problem
 from gitocto.bench.prompts import DESCRIBE, Prompt
@@ -21,11 +22,46 @@ def stop_sequences(lang: str) -> tuple[str, ...]:
     return (*STOP_SEQUENCES[lang], END_OF_TEXT)
 
 
-def request_stops(lang: str, prompt_format: str) -> tuple[str, ...]:
+# The paper's harness stops a brace language's generation once the function's braces balance (its check_fn). A
+# backend takes stop strings only; a function (Java: the class) written in the usual layout closes with a `}` at the
+# start of a line, so generation stops there. The backend leaves the stop out of the text: `restore_brace` puts the
+# `}` back when it is the one that balances the braces.
+BRACE_STOP = "\n}"
+BRACE_LANGS = ("js", "java", "go", "cpp", "rust")
+
+
+def request_stops(lang: str, prompt_format: str, stage: str = "") -> tuple[str, ...]:
     """The stop sequences a generation request carries. A chat reply opens with a code fence and restates the
     function (`def`, `func` at the start of a line), so the language's stops would cut it before any code: chat
-    stops only at end of text and `reply_to_code` cuts the code out afterwards."""
-    return (END_OF_TEXT,) if prompt_format == "chat" else stop_sequences(lang)
+    stops only at end of text and `reply_to_code` cuts the code out afterwards. Code answers in a brace language
+    also stop where the function closes (not explain's describe stage, which writes text)."""
+    if prompt_format == "chat":
+        return (END_OF_TEXT,)
+    if lang in BRACE_LANGS and stage != DESCRIBE:
+        return (*stop_sequences(lang), BRACE_STOP)
+    return stop_sequences(lang)
+
+
+def open_braces(lang: str, completion: str) -> int:
+    """Braces still open after `completion`, counting those the prompt left open (one; Java two, the class too)
+    and every brace of the text, as the paper's harness counts them."""
+    return (2 if lang == "java" else 1) + completion.count("{") - completion.count("}")
+
+
+def restore_brace(lang: str, completion: str) -> str:
+    """A completion cut at BRACE_STOP with its closing `}` back, when that `}` balances the braces; otherwise
+    unchanged."""
+    return completion + BRACE_STOP if lang in BRACE_LANGS and open_braces(lang, completion) == 1 else completion
+
+
+def generated_completions(lang: str, record: dict[str, Any]) -> list[str]:
+    """A generation record's completions as the model wrote them: a `}` the brace stop cut off is put back where
+    the sample ended at a stop (older records without finish reasons are taken as they are)."""
+    completions: list[str] = list(record["completions"])
+    finishes = record.get("finish_reasons") or []
+    if BRACE_STOP not in record.get("stops", ()) or len(finishes) != len(completions):
+        return completions
+    return [restore_brace(lang, c) if f == "stop" else c for c, f in zip(completions, finishes, strict=True)]
 
 
 def cut_at_stops(text: str, stops: tuple[str, ...]) -> str:
@@ -68,9 +104,10 @@ def truncate_code(lang: str, code: str) -> str:
     return code
 
 
-def completion_to_code(problem: Problem, prompt: Prompt, completion: str) -> str:
-    """The function's code from a completion that continues `prompt` (the answer start is the prompt's end)."""
-    return prompt.base.rstrip() + truncate_code(problem.lang, completion.rstrip())
+def completion_to_code(problem: Problem, prompt: Prompt, completion: str, base: str | None = None) -> str:
+    """The function's code from a completion that continues `prompt` (the answer start is the prompt's end),
+    joined onto `base` (default: the answer start)."""
+    return (prompt.base if base is None else base).rstrip() + truncate_code(problem.lang, completion.rstrip())
 
 
 _FENCE = re.compile(r"```[\w+#-]*\n(.*?)(?:```|$)", re.DOTALL)
@@ -153,4 +190,7 @@ def to_code_or_text(problem: Problem, task: str, prompt: Prompt, completion: str
         return describe_text(problem, completion)
     if chat:
         return reply_to_code(problem, prompt, completion)
-    return completion_to_code(problem, prompt, completion)
+    # Explain's answer continues the bare declaration, but (as in the paper's harness) it is joined onto the full
+    # prompt: imports and the helper functions some tests call (Go/10, 32, 38, 50) come with it.
+    base = problem.prompt if task == "explain" else None
+    return completion_to_code(problem, prompt, completion, base)

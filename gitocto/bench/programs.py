@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from gitocto.bench.data import Problem
+from gitocto.execution.endmark import block_end
 from gitocto.execution.toolchains import CPP_PRELUDE
 
 # The standard imports each language's programs get (the paper's harness, after CodeGeeX's HumanEval-X).
@@ -196,34 +197,4 @@ def drop_main(lang: str, code: str) -> str:
     brace = code.find("{", match.end())
     if brace == -1:
         return code[: match.start()]
-    return code[: match.start()] + code[_block_end(code, brace):]
-
-
-def _block_end(code: str, open_index: int) -> int:
-    """The index just after the `}` closing the `{` at `open_index`; strings, characters and comments are
-    skipped, so a brace inside them does not count."""
-    depth = 0
-    i = open_index
-    while i < len(code):
-        ch = code[i]
-        if code.startswith("//", i):
-            i = code.find("\n", i)
-            if i == -1:
-                return len(code)
-        elif code.startswith("/*", i):
-            i = code.find("*/", i + 2)
-            if i == -1:
-                return len(code)
-            i += 1
-        elif ch in "\"'":
-            i += 1
-            while i < len(code) and code[i] != ch and code[i] != "\n":
-                i += 2 if code[i] == "\\" else 1
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return len(code)
+    return code[: match.start()] + code[block_end(code, brace):]

@@ -34,6 +34,33 @@ def reference_rows(task: str) -> list[tuple[str, dict[str, float]]]:
     return rows
 
 
+def approximate_cells(model: str) -> set[tuple[str, str]]:
+    """(task, lang) cells of `model` that published.json marks approximate (back-solved from averages)."""
+    marked = published()["models"].get(model, {}).get("approximate", [])
+    return {tuple(cell.split(".", 1)) for cell in marked}  # type: ignore[misc]
+
+
+PAPER_SAMPLING = {"temperature": 0.2, "top_p": 0.95, "n_samples": 20}
+PROBLEMS_PER_LANGUAGE = 164
+
+
+def paper_rows_hidden(results: dict[str, dict[str, dict[str, Any]]], run: dict[str, Any]) -> str | None:
+    """Why the paper's rows would mislead beside this run, or None when it is comparable: the full benchmark
+    (164 problems in each language) sampled as the paper did (temperature 0.2, top-p 0.95, at least 20 samples)."""
+    partial = sorted({lang for by_lang in results.values() for lang, cell in by_lang.items()
+                      if cell.get("problems") != PROBLEMS_PER_LANGUAGE})
+    if run.get("limit") is not None or partial:
+        return (f"this run covers only part of the benchmark ({', '.join(partial) or 'all languages'}: fewer than "
+                f"{PROBLEMS_PER_LANGUAGE} problems)")
+    if any(run.get(key) is None for key in PAPER_SAMPLING):
+        return "the generations file does not record how it was sampled"
+    if run["n_samples"] < PAPER_SAMPLING["n_samples"] or run["temperature"] != PAPER_SAMPLING["temperature"] \
+            or run["top_p"] != PAPER_SAMPLING["top_p"]:
+        return (f"this run sampled n={run['n_samples']}, temperature {run['temperature']}, top-p {run['top_p']}; "
+                "the paper n=20, temperature 0.2, top-p 0.95 (--protocol paper)")
+    return None
+
+
 def write_results(path: Path, payload: dict[str, Any]) -> None:
     """Write the results JSON (atomically, so a crash never leaves half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,8 +73,16 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}"
 
 
-def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str) -> Table:
-    """pass@1 (%) by task × language, this run first, then the paper's reference rows."""
+def _paper_cell(model: str, task: str, lang: str, values: dict[str, float]) -> str:
+    if lang not in values:
+        return "–"
+    mark = "≈" if (task, lang) in approximate_cells(model) else ""
+    return f"{mark}{values[lang]:.1f}"
+
+
+def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str, paper: bool = True) -> Table:
+    """pass@1 (%) by task × language, this run first, then (`paper`) the paper's reference rows; ≈ marks a
+    published cell that is approximate."""
     langs = [lang for lang in LANGUAGES if any(lang in by_lang for by_lang in results.values())]
     table = Table(title="HumanEvalPack pass@1 (%)")
     table.add_column("task")
@@ -56,15 +91,25 @@ def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str) -> 
         table.add_column(lang, justify="right")
     for task, by_lang in results.items():
         table.add_row(task, label, *(_pct(by_lang.get(lang, {}).get("pass@1")) for lang in langs))
-        for model, values in reference_rows(task):
-            table.add_row("", f"{model} (paper)", *(f"{values[lang]:.1f}" if lang in values else "–" for lang in langs),
+        for model, values in reference_rows(task) if paper else []:
+            table.add_row("", f"{model} (paper)", *(_paper_cell(model, task, lang, values) for lang in langs),
                           style="dim")
     return table
 
 
-def print_results(results: dict[str, dict[str, dict[str, Any]]], label: str, console: Console) -> None:
-    """Print the table and the other k where there are enough samples."""
-    console.print(results_table(results, label))
+def print_results(results: dict[str, dict[str, dict[str, Any]]], label: str, console: Console,
+                  run: dict[str, Any] | None = None) -> None:
+    """Print the table (the paper's rows only beside a comparable `run`, else a note why they are hidden) and the
+    other k where there are enough samples."""
+    hidden = paper_rows_hidden(results, run or {})
+    console.print(results_table(results, label, paper=hidden is None))
+    if hidden is not None:
+        console.print(f"paper rows hidden: {hidden}", markup=False, highlight=False, soft_wrap=True)
+    elif any(approximate_cells(model) for model in REFERENCE_MODELS):
+        console.print("≈ published figure back-solved from the paper's averages (approximate)")
+    if (run or {}).get("max_length_approximate"):
+        console.print("length limit approximate: the backend does not expose its tokenizer, so answers were "
+                      "limited to max_length new tokens", markup=False, highlight=False)
     for task, by_lang in results.items():
         for lang, cell in by_lang.items():
             more = ", ".join(f"{k} {100 * v:.1f}" for k, v in cell.items() if k.startswith("pass@") and k != "pass@1")
@@ -72,8 +117,8 @@ def print_results(results: dict[str, dict[str, dict[str, Any]]], label: str, con
                 console.print(f"{task} {lang}: {more}")
 
 
-def plot_results(results: dict[str, dict[str, dict[str, Any]]], label: str, path: Path) -> None:
-    """A PNG bar chart: one panel per task, pass@1 per language for this run and the reference models."""
+def plot_results(results: dict[str, dict[str, dict[str, Any]]], label: str, path: Path, paper: bool = True) -> None:
+    """A PNG bar chart: one panel per task, pass@1 per language for this run and (`paper`) the reference models."""
     try:
         import matplotlib
 
@@ -85,7 +130,7 @@ def plot_results(results: dict[str, dict[str, dict[str, Any]]], label: str, path
     fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
         series = [(label, {lang: 100 * c.get("pass@1", 0.0) for lang, c in results[task].items()})]
-        series += reference_rows(task)
+        series += reference_rows(task) if paper else []
         langs = [lang for lang in LANGUAGES if lang in results[task]]
         width = 0.8 / len(series)
         for i, (name, values) in enumerate(series):

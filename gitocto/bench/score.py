@@ -8,7 +8,7 @@ from typing import Any
 
 from gitocto.bench.data import Problem
 from gitocto.bench.passk import mean_pass_at_k
-from gitocto.bench.postprocess import describe_text, to_code_or_text
+from gitocto.bench.postprocess import describe_text, generated_completions, to_code_or_text
 from gitocto.bench.programs import build_program
 from gitocto.bench.prompts import DESCRIBE, build_prompt
 from gitocto.bench.store import JsonlStore
@@ -25,16 +25,17 @@ def sample_codes(problem: Problem, task: str, record: dict[str, Any], generation
     """The code each saved completion of `task` amounts to, after the paper's post-processing."""
     fmt = record.get("format", "octocoder")
     chat = fmt == "chat"
+    completions = generated_completions(problem.lang, record)
     if task == "explain":
         described = generations.get(DESCRIBE, problem.lang, problem.task_id)
         texts = [describe_text(problem, c) for c in (described or {}).get("completions", [])]
-        texts = (texts + [""] * len(record["completions"]))[: len(record["completions"])]
+        texts = (texts + [""] * len(completions))[: len(completions)]
         return [
             to_code_or_text(problem, task, build_prompt(problem, task, fmt, text), completion, chat)
-            for text, completion in zip(texts, record["completions"], strict=True)
+            for text, completion in zip(texts, completions, strict=True)
         ]
     prompt = build_prompt(problem, task, "octocoder" if chat else fmt)
-    return [to_code_or_text(problem, task, prompt, c, chat) for c in record["completions"]]
+    return [to_code_or_text(problem, task, prompt, c, chat) for c in completions]
 
 
 def score(

@@ -83,13 +83,54 @@ def cache_dir() -> Path:
     return Path(base) / "gitocto"
 
 
-def js_modules_dir() -> Path | None:
-    """The node_modules holding js-md5: $GITOCTO_JS_DIR, ~/.cache/gitocto/js, or /root/.cache/gitocto/js."""
-    candidates = [os.environ.get("GITOCTO_JS_DIR"), str(cache_dir() / "js"), "/root/.cache/gitocto/js"]
-    for cand in candidates:
-        if cand and (Path(cand) / "node_modules" / "js-md5").is_dir():
-            return Path(cand) / "node_modules"
-    return None
+# js-md5 (HumanEvalPack's JavaScript/162 requires it), as a module of our own on node's crypto: the calls of the npm
+# package (md5(message), .hex, .array, .digest, .arrayBuffer, .buffer, .base64, .create().update(...)), strings
+# hashed as UTF-8 as it does, so nothing has to be installed from npm.
+JS_MD5 = """'use strict';
+const crypto = require('crypto');
+
+function bytes(message) {
+  if (typeof message === 'string') return Buffer.from(message, 'utf8');
+  if (message instanceof ArrayBuffer) return Buffer.from(new Uint8Array(message));
+  if (ArrayBuffer.isView(message)) return Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+  if (Array.isArray(message)) return Buffer.from(message);
+  throw new Error('input is invalid type');
+}
+
+function create() {
+  const hash = crypto.createHash('md5');
+  let digest = null;
+  const hasher = {
+    update(message) { hash.update(bytes(message)); return hasher; },
+    buffer() { if (digest === null) digest = hash.digest(); return digest; },
+    hex() { return hasher.buffer().toString('hex'); },
+    array() { return Array.from(hasher.buffer()); },
+    digest() { return hasher.array(); },
+    arrayBuffer() { const b = hasher.buffer(); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); },
+    base64() { return hasher.buffer().toString('base64'); },
+  };
+  hasher.toString = hasher.hex;
+  return hasher;
+}
+
+function md5(message) { return create().update(message).hex(); }
+for (const name of ['hex', 'array', 'digest', 'arrayBuffer', 'buffer', 'base64']) {
+  md5[name] = (message) => create().update(message)[name]();
+}
+md5.create = create;
+md5.update = (message) => create().update(message);
+md5.md5 = md5;
+module.exports = md5;
+"""
+
+
+def write_js_modules(node_modules: Path) -> Path:
+    """Write the node modules HumanEvalPack's JavaScript needs (js-md5) into `node_modules`; returns it."""
+    package = node_modules / "js-md5"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "package.json").write_text('{"name": "js-md5", "version": "0.7.3-gitocto", "main": "index.js"}\n')
+    (package / "index.js").write_text(JS_MD5)
+    return node_modules
 
 
 @dataclass(frozen=True)

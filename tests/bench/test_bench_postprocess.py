@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gitocto.bench.data import Problem
@@ -248,3 +250,76 @@ def test_restated_chat_replies_pass_their_tests(problems: dict[str, list[Problem
     assert [(lang, r.status) for (lang, _), r in zip(jobs, results, strict=True)] == [
         (lang, "passed") for lang in replies
     ], [r.detail for r in results]
+
+
+@pytest.mark.parametrize("task_id", ["Go/10", "Go/32", "Go/38", "Go/50"])
+def test_explain_joins_the_answer_onto_the_full_prompt(task_id: str, humanevalpack_dir: Path) -> None:
+    # These tests call a helper the prompt defines: joined onto the bare declaration the program cannot compile.
+    from gitocto.bench.data import load_problems
+    from gitocto.bench.postprocess import to_code_or_text
+    from gitocto.execution import run_program
+
+    problem = next(p for p in load_problems("go", humanevalpack_dir) if p.task_id == task_id)
+    prompt = build_prompt(problem, "explain", "octocoder", "A description.")
+    code = to_code_or_text(problem, "explain", prompt, problem.canonical_solution, chat=False)
+    assert code.startswith(problem.prompt.rstrip())
+    result = run_program("go", build_program(problem, code), timeout=30)
+    assert result.passed, result.detail
+
+
+def test_brace_languages_stop_where_the_function_closes_and_get_the_brace_back() -> None:
+    from gitocto.bench.postprocess import BRACE_STOP, generated_completions, request_stops, restore_brace
+
+    assert BRACE_STOP in request_stops("js", "octocoder") and BRACE_STOP in request_stops("java", "instruct")
+    assert BRACE_STOP not in request_stops("python", "octocoder")
+    assert BRACE_STOP not in request_stops("go", "chat")
+    assert BRACE_STOP not in request_stops("go", "octocoder", "explain-describe")  # descriptions are text
+    # Cut before the function's closing brace: it comes back and the function ends there, as in the paper.
+    cut = "\n  if (a) {\n    return 1;\n  }\n  return 2;"
+    assert restore_brace("js", cut) == cut + "\n}"
+    assert truncate_code("js", restore_brace("js", cut)) == cut + "\n}"
+    # Java's method closes at the class's brace too.
+    java = "\n        return a + b;\n    }"
+    assert truncate_code("java", restore_brace("java", java)) == java + "\n}"
+    # A sample that ran out of tokens mid-function is left as it was; so is one that never needed the brace.
+    record = {"completions": [cut, cut, "\n  return 1;\n}"], "finish_reasons": ["stop", "length", "stop"],
+              "stops": list(request_stops("js", "octocoder"))}
+    assert generated_completions("js", record) == [cut + "\n}", cut, "\n  return 1;\n}"]
+    assert generated_completions("js", {"completions": [cut]}) == [cut]  # older records: as saved
+
+
+class ScriptedModel:
+    """A backend whose answers are scripted by prompt ending: what a model writing flush-left inner blocks does."""
+
+    name = "scripted"
+
+    def __init__(self, script: dict[str, tuple[str, int]]) -> None:
+        self.script = script
+        self.prompts: list[str] = []
+
+    def complete_generations(self, prompts: list[str], params: object) -> list[list[object]]:
+        from gitocto.backends.base import Generation
+
+        out = []
+        for prompt in prompts:
+            self.prompts.append(prompt)
+            text, tokens = next(v for k, v in self.script.items() if prompt.endswith(k))
+            out.append([Generation(text, "stop", 1, tokens)])
+        return out
+
+
+def test_a_line_start_brace_inside_the_function_does_not_end_the_sample() -> None:
+    from gitocto.bench.generate import GenerationConfig, _sample
+    from gitocto.bench.postprocess import generated_completions, request_stops
+    from gitocto.bench.prompts import Prompt
+
+    # The model closes an inner `if` flush left: the stop fires there, and generation goes on past that brace.
+    model = ScriptedModel({"{": ("\n  if (a) {\n    return 1;", 5), "return 1;\n}": ("\n  return 2;", 3)})
+    config = GenerationConfig("octocoder", 1, 0.0, 0.95, 64)
+    prompt = Prompt("const f = (a) => {", "const f = (a) => {", "", None)
+    stops = request_stops("js", "octocoder")
+    [[(text, finish)]] = _sample(model, config, "js", [prompt], 1, stops)  # type: ignore[arg-type]
+    assert text == "\n  if (a) {\n    return 1;\n}\n  return 2;" and finish == "stop"
+    assert len(model.prompts) == 2 and model.prompts[1] == "const f = (a) => {\n  if (a) {\n    return 1;\n}"
+    record = {"completions": [text], "finish_reasons": [finish], "stops": list(stops)}
+    assert generated_completions("js", record) == [text + "\n}"]

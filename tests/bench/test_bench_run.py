@@ -71,7 +71,9 @@ def test_openai_backend_against_git_octo_serve(tiny_model_dir: Path, humanevalpa
     results = json.loads(out.read_text())["results"]
     assert set(results) == {"synthesize", "fixdocs"}
     assert results["synthesize"]["go"]["samples"] == 4
-    assert "OctoCoder-15.5B (paper)" in proc.stdout  # the reference rows of the table
+    # Two problems sampled at temperature 0.8 are no match for the paper's rows: they are hidden, and why is said.
+    assert "OctoCoder-15.5B (paper)" not in proc.stdout
+    assert "paper rows hidden: this run covers only part of the benchmark" in proc.stdout
 
 
 def test_bad_input_is_a_one_line_error(humanevalpack_dir: Path, tmp_path: Path) -> None:
