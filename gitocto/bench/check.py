@@ -73,7 +73,7 @@ def run_check(
 def check_command(which: str, langs: list[str], data_dir: Path | None, limit: int | None,
                   workers: int | None) -> int:
     """Print passed/total per language; 0 only when all canonical solutions pass (or all buggy ones fail)."""
-    console = Console()
+    console = Console(soft_wrap=True)
     outcome = run_check(which, langs, data_dir, limit, workers, console)
     for lang in langs:
         console.print(f"{lang:<7} {which}: {outcome.passed[lang]}/{outcome.total[lang]} passed")

@@ -80,7 +80,7 @@ def bench_command(opts: BenchOptions) -> int:
     tasks = parse_tasks(opts.task)
     if opts.prompt_format == "continue" and set(tasks) != {"synthesize"}:
         raise OctoError("the continue prompt format fits only --task synthesize")
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     problems: dict[str, list[Problem]] = {lang: load_problems(lang, opts.data_dir, opts.limit) for lang in langs}
     gen_path, exec_path = side_files(opts.output)
     if opts.generations is not None:
@@ -114,7 +114,7 @@ def bench_command(opts: BenchOptions) -> int:
         "results": results,
     }
     write_results(opts.output, payload)
-    print_results(results, label, Console())
+    print_results(results, label, Console(soft_wrap=True))
     if opts.plot is not None:
         plot_results(results, label, opts.plot)
     console.print(f"results written to {opts.output}")
