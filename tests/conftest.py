@@ -137,6 +137,6 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def humanevalpack_dir() -> Path:
     """The HumanEvalPack data shipped beside the project (never copied into it)."""
-    if not HUMANEVALPACK_DIR.is_dir():
-        pytest.fail(f"HumanEvalPack data not found at {HUMANEVALPACK_DIR}")
-    return HUMANEVALPACK_DIR
+    from shared_data import humanevalpack_dir as found
+
+    return found()

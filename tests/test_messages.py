@@ -19,7 +19,7 @@ def test_one_repository_is_singular() -> None:
     text = console.export_text()
     assert "3 records from 1 repository\n" in text and "repositories" not in text.splitlines()[0]
     console = Console(record=True, width=200)
-    print_stats(collect(rows[:1] + [{**rows[0], "repos": "octo/two"}]), None, console)
+    print_stats(collect([*rows[:1], {**rows[0], "repos": "octo/two"}]), None, console)
     assert "2 records from 2 repositories" in console.export_text()
 
 
