@@ -17,6 +17,7 @@ import click
 
 from gitocto import __version__
 from gitocto.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, OctoError
+from gitocto.man import ensure_installed as ensure_man_page
 
 
 def _log_path() -> Path:
@@ -419,6 +420,7 @@ def _exit_now_if_threads_linger(code: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; map OctoError to a one-line message, Ctrl-C to 130 and anything else to a short report."""
     args = list(sys.argv[1:] if argv is None else argv)
+    ensure_man_page(cli)
     try:
         rv = cli.main(args=args, prog_name="git octo", standalone_mode=False)
     except OctoError as exc:

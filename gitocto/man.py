@@ -3,12 +3,14 @@
 
 The page is kept in the repository (`man/git-octo.1`, regenerated with `python -m gitocto.man -o man/git-octo.1`;
 a test fails when it is stale) and installed as `<prefix>/share/man/man1/git-octo.1`, which `man` finds beside the
-`git-octo` script: man-db searches `../share/man` of every directory on PATH.
+`git-octo` script: man-db searches `../share/man` of every directory on PATH. A regular install copies it there;
+an editable install does not, so `git octo` writes it into its venv on the first run (`ensure_installed`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -104,6 +106,27 @@ def render(cli: click.Group | None = None) -> str:
 def installed_path(prefix: str | None = None) -> Path:
     """Where an install puts the page: <prefix>/share/man/man1/git-octo.1 (the running environment by default)."""
     return Path(prefix or sys.prefix) / "share" / "man" / f"man{SECTION}" / f"{PAGE_NAME}.{SECTION}"
+
+
+def ensure_installed(cli: click.Group) -> None:
+    """Write the page into the running virtual environment when it is missing or older than the commands.
+
+    A regular install ships the page (setuptools data-files), but an editable install (`pip install -e`) skips
+    data files; so the first `git octo` run in a venv renders it. Costs two stat calls once it is there; never fails.
+    """
+    if sys.prefix == sys.base_prefix:  # not a venv: the system's or the user's install put the page in place
+        return
+    target = installed_path()
+    try:
+        commands = Path(sys.modules[cli.callback.__module__ if cli.callback else __name__].__file__ or __file__)
+        if target.exists() and target.stat().st_mtime >= commands.stat().st_mtime:
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        partial.write_text(render(cli), encoding="utf-8")
+        os.replace(partial, target)
+    except (OSError, KeyError, AttributeError):
+        return
 
 
 def main(argv: Sequence[str] | None = None) -> int:
