@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from gitocto import __version__
+from gitocto import __version__, hub
 from gitocto.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, OctoError
 from gitocto.man import ensure_installed as ensure_man_page
 
@@ -78,6 +78,7 @@ def extract_cmd(repos: tuple[str, ...], output: str, rev: str | None, since: str
                 tokenizer: str | None, license_id: str | None, max_file_size: int, seed: int, workers: int,
                 shard_format: str, repos_file: Path | None, engine: str, ray_address: str | None) -> int:
     """Walk repositories' histories into CommitPack-style records (code before, commit message, code after)."""
+    hub.need_model(tokenizer, "--tokenizer")
     from gitocto.extract.command import extract_command, parse_skip_rules
     from gitocto.extract.options import ExtractOptions
 
@@ -130,6 +131,8 @@ def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endp
               limit: int | None, data_dir: Path | None, generations: Path | None, check: str | None,
               workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int) -> int:
     """HumanEvalPack (fix, explain, synthesize × 6 languages), executed in a sandbox; pass@k next to the paper's."""
+    hub.need_humanevalpack(data_dir)
+    hub.need_model(backend != "openai" and generations is None and check is None and model)
     from gitocto.bench.command import BenchOptions, bench_command
 
     return bench_command(BenchOptions(
@@ -160,6 +163,7 @@ def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endp
               help="Most sequences generated at once; concurrent requests share batches.")
 def serve_command(model: str, host: str, port: int, device: str | None, dtype: str, batch_size: int) -> int:
     """Serve a model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions)."""
+    hub.need_model(model)
     from gitocto.backends.serve import serve
 
     return serve(model, host=host, port=port, device=device, dtype=dtype, batch_size=batch_size)
@@ -270,6 +274,7 @@ def train_command(config_path: str | None, fmt: str | None, bench_args: str | No
     from gitocto.train.recipe import train
 
     recipe = load_recipe(config_path) if config_path else {}
+    hub.need_model(flags.get("model") or recipe.get("model"))
     flags.update({"format": fmt, "bench": bench_args})
     overrides = {key: (list(value) if isinstance(value, tuple) else value) for key, value in flags.items()}
     return train(build_config(recipe, overrides, where=config_path or "command line"))
@@ -330,6 +335,8 @@ def synth_group() -> None:
 @_synth_options
 def synth_oss_instruct_cmd(**flags: object) -> int:
     """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
+    hub.need_humanevalpack(flags["data_dir"], bool(flags["decontaminate"]))
+    hub.need_model(flags["teacher_kind"] != "openai" and flags["model"])
     from gitocto.synth.command import oss_instruct_main
 
     return oss_instruct_main(flags)
@@ -346,6 +353,8 @@ def synth_oss_instruct_cmd(**flags: object) -> int:
 def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_model: str | None,
                         discriminator_endpoint: str | None, **flags: object) -> int:
     """WaveCoder: k-center coreset of functions, generator guided by good/bad pools, checklist discriminator."""
+    hub.need_humanevalpack(flags["data_dir"], bool(flags["decontaminate"]))
+    hub.need_model(flags["teacher_kind"] != "openai" and flags["model"])
     from gitocto.synth.command import wavecoder_main
 
     return wavecoder_main(flags, task, embedding_model, discriminator_model, discriminator_endpoint)
@@ -363,6 +372,7 @@ def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_mo
 def decontaminate_cmd(input_path: Path, output: Path, data_dir: Path | None, fields: str | None,
                       report_path: Path | None) -> int:
     """Drop records containing a HumanEvalPack prompt, docstring or canonical solution (any of 6 languages)."""
+    hub.need_humanevalpack(data_dir)
     from gitocto.decontam.command import decontaminate_command
 
     return decontaminate_command(input_path, output, data_dir, fields, report_path)
@@ -424,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rv = cli.main(args=args, prog_name="git octo", standalone_mode=False)
     except OctoError as exc:
-        click.echo(f"git octo: error: {exc}", err=True)
+        click.echo(f"git octo: error: {hub.explain(str(exc))}", err=True)
         return exc.code
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("git octo: interrupted", err=True)
