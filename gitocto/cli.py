@@ -417,6 +417,20 @@ def stats_cmd(inputs: tuple[str, ...], plot_dir: str | None) -> int:
 # ---- end dedup, stats ----------------------------------------------------------------------------------
 
 
+# ---- doctor (issue: a new user's first hour) -------------------------------------------------------------------
+
+
+@cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for scripts).")
+def doctor_cmd(as_json: bool) -> int:
+    """What is ready on this machine (toolchains, sandbox, extras, GPU, hub) and the command that fixes the rest."""
+    from gitocto.doctor.command import doctor_command
+
+    return doctor_command(as_json)
+
+# ---- end doctor ----------------------------------------------------------------------------------------
+
+
 def _exit_now_if_threads_linger(code: int) -> None:
     # After Ctrl-C a process pool's manager thread can wait forever on a worker that died mid-message, and the
     # interpreter's exit hooks would join it. Everything written is already complete on disk (temporary names,
