@@ -15,7 +15,7 @@ import pytest
 from commit_helpers import HISTORY, SIMILAR_TO_RETRY, git_run, octo_lines, stage_link_and_submodule
 
 ROOT = Path(__file__).resolve().parents[2]
-SNAPSHOT_PATHS = ["pyproject.toml", "README.md", "gitocto", "hooks", ".pre-commit-hooks.yaml"]
+SNAPSHOT_PATHS = ["pyproject.toml", "README.md", "gitocto", "hooks", "man", ".pre-commit-hooks.yaml"]
 
 pytestmark = pytest.mark.slow
 
