@@ -107,17 +107,19 @@ def is_hub_name(name: str | None) -> bool:
 
 def prepare(names: dict[str | None, str]) -> bool:
     """Before a command uses hub `names` (name -> what to pass instead): go offline at once if the hub is out of
-    reach, and fail at once (OctoError, one line) for a name that is not cached either. Returns True when the hub
-    will not be asked (offline by request or because it cannot be reached)."""
+    reach, and fail at once (OctoError, one line) for a name that is not cached either. With HF_HUB_OFFLINE set by
+    the user, the command runs as usual and `explain` rewords a miss. Returns True when the hub will not be asked."""
     wanted = {name: instead for name, instead in names.items() if name and is_hub_name(name)}
     if not wanted:
         return False
-    if not offline_requested():
-        if reachable():
-            return False
-        for key in OFFLINE_VARIABLES:
-            os.environ[key] = "1"
-        _honour_late_offline()
+    if offline_requested():  # the user's choice: the libraries fail fast by themselves, after the usual checks
+        _state.unreachable.update(wanted)
+        return True
+    if reachable():
+        return False
+    for key in OFFLINE_VARIABLES:
+        os.environ[key] = "1"
+    _honour_late_offline()
     _state.unreachable.update(wanted)
     for name in wanted:
         if not in_cache(name):  # fail now, before minutes of imports end in the same miss

@@ -47,7 +47,7 @@ def _commands(group: click.Group, ctx: click.Context, path: tuple[str, ...]) -> 
         command = group.get_command(ctx, name)
         if command is None or command.hidden:
             continue
-        sub = click.Context(command, info_name=name, parent=ctx)
+        sub = click.Context(command, info_name=name, parent=ctx, **command.context_settings)
         yield (*path, name), command, sub
         if isinstance(command, click.Group):
             yield from _commands(command, sub, (*path, name))
@@ -70,7 +70,8 @@ def render(cli: click.Group | None = None) -> str:
         from gitocto.cli import cli as default_cli
 
         cli = default_cli
-    root = click.Context(cli, info_name="git octo")
+    # The commands' own context settings (`-h` as well as `--help`), as when they run.
+    root = click.Context(cli, info_name="git octo", **cli.context_settings)
     summary = (cli.help or "").strip().splitlines()[0]
     lines = [
         f'.TH "{PAGE_NAME.upper()}" "{SECTION}" "" "gitocto {__version__}" "gitocto manual"',

@@ -39,31 +39,28 @@ def check_source(path: str, source: bytes) -> list[SyntaxIssue]:
         node = stack.pop()
         if node.is_missing:
             what = f"missing {node.type!r}"
-        elif node.is_error and not _covers_a_prefix(node):
+        elif node.is_error:
             what = "syntax error"
+            node = _where_it_goes_wrong(node)
         else:
-            if node.has_error or node.is_error:
+            if node.has_error:
                 stack.extend(reversed(node.children))
             continue
         row, col = node.start_point
         issues.append(SyntaxIssue(path, row + 1, col + 1, what))
-    if not issues:  # an error node at the top whose inner errors were all descended into and none found
-        row, col = _first_error(tree.root_node).start_point
-        issues.append(SyntaxIssue(path, row + 1, col + 1, "syntax error"))
     return issues
 
 
-def _first_error(node: Node) -> Node:
-    for child in node.children:
-        if child.is_error or child.is_missing or child.has_error:
-            return child if child.is_error or child.is_missing else _first_error(child)
-    return node
-
-
-def _covers_a_prefix(node: Node) -> bool:
-    """An error node that starts the file and holds the real errors deeper down.
+def _where_it_goes_wrong(error: Node) -> Node:
+    """The node to report for an ERROR node: itself, except when it starts the file.
 
     When tree-sitter cannot fit a file into its grammar (often JavaScript), it may wrap everything from the first
-    byte in one ERROR node, whose start (1:1) says nothing; the errors inside it are where parsing went wrong.
+    byte in one ERROR node, whose start (1:1) says nothing. Its children are the valid prefix it could still parse,
+    then the first child holding an error: parsing went wrong where that child starts.
     """
-    return node.start_byte == 0 and any(child.has_error for child in node.children)
+    if error.start_byte != 0:
+        return error
+    for child in error.children:
+        if child.has_error or child.is_missing:
+            return child
+    return error
