@@ -194,6 +194,7 @@ def _backend_options(func: click.decorators.FC) -> click.decorators.FC:
 def msg_cmd(rev: str | None, backend: str | None, model: str | None, endpoint: str | None,
             timeout: float | None) -> int:
     """Print a suggested commit message for the staged change."""
+    hub.need_model(backend in ("hf", "vllm") and model, fail_now=False)  # a miss is msg's own "no suggestion"
     from gitocto.msg.suggest import msg_command
 
     return msg_command(os.getcwd(), rev, backend, model, endpoint, timeout)

@@ -105,10 +105,13 @@ def is_hub_name(name: str | None) -> bool:
     return not Path(name).expanduser().exists()
 
 
-def prepare(names: dict[str | None, str]) -> bool:
+def prepare(names: dict[str | None, str], fail_now: bool = True) -> bool:
     """Before a command uses hub `names` (name -> what to pass instead): go offline at once if the hub is out of
-    reach, and fail at once (OctoError, one line) for a name that is not cached either. With HF_HUB_OFFLINE set by
-    the user, the command runs as usual and `explain` rewords a miss. Returns True when the hub will not be asked."""
+    reach, and (with `fail_now`) fail at once, in one OctoError line, for a name that is not cached either.
+
+    With HF_HUB_OFFLINE set by the user, the command runs as usual and `explain` rewords a miss. Returns True when
+    the hub will not be asked.
+    """
     wanted = {name: instead for name, instead in names.items() if name and is_hub_name(name)}
     if not wanted:
         return False
@@ -121,7 +124,7 @@ def prepare(names: dict[str | None, str]) -> bool:
         os.environ[key] = "1"
     _honour_late_offline()
     _state.unreachable.update(wanted)
-    for name in wanted:
+    for name in wanted if fail_now else ():
         if not in_cache(name):  # fail now, before minutes of imports end in the same miss
             raise OctoError(explain(name))
     return True
@@ -154,10 +157,10 @@ def in_cache(name: str) -> bool:
     return datasets_cache.is_dir() and any(p.name.startswith(prefix) for p in datasets_cache.iterdir())
 
 
-def need_model(name: object, flag: str = "--model") -> bool:
+def need_model(name: object, flag: str = "--model", fail_now: bool = True) -> bool:
     """`prepare` for a model (or tokenizer) id given with `flag`."""
     what = "tokenizer" if "tokenizer" in flag else "model"
-    return prepare({str(name or ""): f"pass {flag} with a local {what} directory (see docs/offline.md)"})
+    return prepare({str(name or ""): f"pass {flag} with a local {what} directory (see docs/offline.md)"}, fail_now)
 
 
 def need_humanevalpack(data_dir: object, needed: bool = True) -> bool:
