@@ -1,17 +1,18 @@
 """The Hugging Face hub, offline: find out quickly whether it can be reached, and fail in one line when not.
 
 Without a network, huggingface_hub retries each request for tens of seconds before giving up. So a command that
-is about to use a hub name (a model or tokenizer id, or HumanEvalPack from the hub) first calls `prepare`: one TCP
-connection to the hub's host (HF_ENDPOINT, or the HTTPS proxy when one is set), bounded by `PROBE_TIMEOUT_S` and
-done once per process. When it fails, HF_HUB_OFFLINE, HF_DATASETS_OFFLINE and TRANSFORMERS_OFFLINE are set before
-any Hugging Face library is imported: names already in the local cache still load, and a miss fails at once.
-`explain` then turns such a miss into one line that says what to pass instead.
+is about to use a hub name (a model or tokenizer id, or HumanEvalPack from the hub) first calls `prepare`: one
+connection to the hub (HF_ENDPOINT, or the proxy when one is set) that must answer, with a TLS handshake or an
+HTTP reply, within `PROBE_TIMEOUT_S`; done once per process. When it fails, HF_HUB_OFFLINE, HF_DATASETS_OFFLINE
+and TRANSFORMERS_OFFLINE are set before any Hugging Face library is imported: names already in the local cache
+still load, and a miss fails at once, in one line (`explain`) that says what to pass instead.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,24 +67,37 @@ def probe_address() -> tuple[str, int]:
     return parts.hostname or "", port
 
 
-def _connect(address: tuple[str, int], result: list[bool]) -> None:
+def _answers(address: tuple[str, int], result: list[bool]) -> None:
+    """Whether a hub (or proxy) answers at `address`: a TLS handshake for https, an HTTP reply for http.
+
+    An open TCP port alone proves little: some networks accept every connection and then say nothing.
+    """
+    parts = urlsplit(endpoint())
+    direct = address == (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
     try:
-        with socket.create_connection(address, timeout=PROBE_TIMEOUT_S):
-            result.append(True)
-    except OSError:
+        with socket.create_connection(address, timeout=PROBE_TIMEOUT_S) as sock:
+            if direct and parts.scheme == "https":
+                with ssl.create_default_context().wrap_socket(sock, server_hostname=address[0]):
+                    pass
+            else:  # plain http, or a proxy: any HTTP reply will do
+                sock.sendall(f"HEAD / HTTP/1.0\r\nHost: {address[0]}\r\n\r\n".encode())
+                if not sock.recv(5).startswith(b"HTTP/"):
+                    raise OSError("not an HTTP server")
+        result.append(True)
+    except (OSError, ValueError):
         result.append(False)
 
 
 def reachable(timeout: float = PROBE_TIMEOUT_S) -> bool:
-    """Whether a TCP connection to the hub (or its proxy) opens within `timeout` seconds; cached per process.
+    """Whether the hub (or its proxy) answers within `timeout` seconds; cached per process.
 
-    Name resolution has no timeout of its own, so the connection is tried in a daemon thread that is abandoned
-    when it takes too long.
+    Name resolution has no timeout of its own, so the probe runs in a daemon thread that is abandoned when it
+    takes too long.
     """
     address = probe_address()
     if address not in _state.probed:
         result: list[bool] = []
-        worker = threading.Thread(target=_connect, args=(address, result), daemon=True, name="gitocto-hub-probe")
+        worker = threading.Thread(target=_answers, args=(address, result), daemon=True, name="gitocto-hub-probe")
         worker.start()
         worker.join(timeout)
         _state.probed[address] = bool(result and result[0])

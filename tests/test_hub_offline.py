@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,11 +48,20 @@ def test_a_closed_port_is_unreachable_and_an_open_one_reachable(fresh_hub: None,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
     assert hub.reachable() is False
-    with socket.socket() as server:
+    with socket.socket() as server:  # a port that accepts but never answers, as some firewalls do
         server.bind(("127.0.0.1", 0))
         server.listen()
         monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.getsockname()[1]}/")
-        assert hub.reachable() is True
+        hub.reset()
+        assert hub.reachable() is False
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=httpd.handle_request, daemon=True).start()
+    try:
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{httpd.server_address[1]}/")
+        hub.reset()
+        assert hub.reachable() is True  # any HTTP reply (here 501) means a server answers
+    finally:
+        httpd.server_close()
 
 
 def test_a_proxy_is_what_gets_probed(fresh_hub: None, monkeypatch: pytest.MonkeyPatch) -> None:
