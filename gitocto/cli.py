@@ -15,8 +15,9 @@ from pathlib import Path
 
 import click
 
-from gitocto import __version__
+from gitocto import __version__, hub
 from gitocto.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, OctoError
+from gitocto.man import ensure_installed as ensure_man_page
 
 
 def _log_path() -> Path:
@@ -80,6 +81,7 @@ def extract_cmd(repos: tuple[str, ...], output: str, rev: str | None, since: str
                 tokenizer: str | None, license_id: str | None, max_file_size: int, seed: int, workers: int,
                 shard_format: str, repos_file: Path | None, engine: str, ray_address: str | None) -> int:
     """Walk repositories' histories into CommitPack-style records (code before, commit message, code after)."""
+    hub.need_model(tokenizer, "--tokenizer")
     from gitocto.extract.command import extract_command, parse_skip_rules
     from gitocto.extract.options import ExtractOptions
 
@@ -139,6 +141,8 @@ def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endp
               workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int,
               sandbox: str, protocol: str | None, max_length: int | None) -> int:
     """HumanEvalPack (fix, explain, synthesize × 6 languages), executed in a sandbox; pass@k next to the paper's."""
+    hub.need_humanevalpack(data_dir)
+    hub.need_model(backend != "openai" and generations is None and check is None and model)
     from gitocto.bench.command import BenchOptions, bench_command
     from gitocto.execution.sandbox import set_policy
 
@@ -172,6 +176,7 @@ def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endp
               help="Most sequences generated at once; concurrent requests share batches.")
 def serve_command(model: str, host: str, port: int, device: str | None, dtype: str, batch_size: int) -> int:
     """Serve a model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions)."""
+    hub.need_model(model)
     from gitocto.backends.serve import serve
 
     return serve(model, host=host, port=port, device=device, dtype=dtype, batch_size=batch_size)
@@ -202,6 +207,7 @@ def _backend_options(func: click.decorators.FC) -> click.decorators.FC:
 def msg_cmd(rev: str | None, backend: str | None, model: str | None, endpoint: str | None,
             timeout: float | None) -> int:
     """Print a suggested commit message for the staged change."""
+    hub.need_model(backend in ("hf", "vllm") and model, fail_now=False)  # a miss is msg's own "no suggestion"
     from gitocto.msg.suggest import msg_command
 
     return msg_command(os.getcwd(), rev, backend, model, endpoint, timeout)
@@ -282,6 +288,7 @@ def train_command(config_path: str | None, fmt: str | None, bench_args: str | No
     from gitocto.train.recipe import train
 
     recipe = load_recipe(config_path) if config_path else {}
+    hub.need_model(flags.get("model") or recipe.get("model"))
     flags.update({"format": fmt, "bench": bench_args})
     overrides = {key: (list(value) if isinstance(value, tuple) else value) for key, value in flags.items()}
     return train(build_config(recipe, overrides, where=config_path or "command line"))
@@ -355,6 +362,7 @@ def synth_group() -> None:
               help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.")
 def synth_oss_instruct_cmd(**flags: object) -> int:
     """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
+    hub.need_model(flags["teacher_kind"] != "openai" and flags["model"])
     from gitocto.execution.sandbox import set_policy
     from gitocto.synth.command import oss_instruct_main
 
@@ -377,6 +385,7 @@ def synth_oss_instruct_cmd(**flags: object) -> int:
 def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_model: str | None,
                         discriminator_endpoint: str | None, **flags: object) -> int:
     """WaveCoder: k-center coreset of functions, generator guided by good/bad pools, checklist discriminator."""
+    hub.need_model(flags["teacher_kind"] != "openai" and flags["model"])
     from gitocto.execution.sandbox import set_policy
     from gitocto.synth.command import wavecoder_main
 
@@ -444,6 +453,20 @@ def stats_cmd(inputs: tuple[str, ...], plot_dir: str | None) -> int:
 # ---- end dedup, stats ----------------------------------------------------------------------------------
 
 
+# ---- doctor (issue: a new user's first hour) -------------------------------------------------------------------
+
+
+@cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for scripts).")
+def doctor_cmd(as_json: bool) -> int:
+    """What is ready on this machine (toolchains, sandbox, extras, GPU, hub) and the command that fixes the rest."""
+    from gitocto.doctor.command import doctor_command
+
+    return doctor_command(as_json)
+
+# ---- end doctor ----------------------------------------------------------------------------------------
+
+
 def _exit_now_if_threads_linger(code: int) -> None:
     # After Ctrl-C a process pool's manager thread can wait forever on a worker that died mid-message, and the
     # interpreter's exit hooks would join it. Everything written is already complete on disk (temporary names,
@@ -457,10 +480,11 @@ def _exit_now_if_threads_linger(code: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; map OctoError to a one-line message, Ctrl-C to 130 and anything else to a short report."""
     args = list(sys.argv[1:] if argv is None else argv)
+    ensure_man_page(cli)
     try:
         rv = cli.main(args=args, prog_name="git octo", standalone_mode=False)
     except OctoError as exc:
-        click.echo(f"git octo: error: {exc}", err=True)
+        click.echo(f"git octo: error: {hub.explain(str(exc))}", err=True)
         return exc.code
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("git octo: interrupted", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 HUMANEVALPACK_DIR = SHARED / "data" / "humanevalpack"
+
+# `.venv/bin/python -m pytest` works without activating the venv: its scripts (git-octo, pre-commit) come first.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 # Set before any test module or session fixture imports huggingface_hub, which reads these once at import.
 for _key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
@@ -137,6 +141,6 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def humanevalpack_dir() -> Path:
     """The HumanEvalPack data shipped beside the project (never copied into it)."""
-    if not HUMANEVALPACK_DIR.is_dir():
-        pytest.fail(f"HumanEvalPack data not found at {HUMANEVALPACK_DIR}")
-    return HUMANEVALPACK_DIR
+    from shared_data import humanevalpack_dir as found
+
+    return found()

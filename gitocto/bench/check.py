@@ -80,7 +80,7 @@ def check_command(which: str, langs: list[str], data_dir: Path | None, limit: in
                   workers: int | None) -> int:
     """Print passed/total per language; 0 when every canonical solution passes (or every buggy one fails), known
     exceptions aside, which are printed as known."""
-    console = Console()
+    console = Console(soft_wrap=True)
     outcome = run_check(which, langs, data_dir, limit, workers, console)
     for lang in langs:
         console.print(f"{lang:<7} {which}: {outcome.passed[lang]}/{outcome.total[lang]} passed")

@@ -109,7 +109,7 @@ def bench_command(opts: BenchOptions) -> int:
     tasks = parse_tasks(opts.task)
     if opts.prompt_format == "continue" and set(tasks) != {"synthesize"}:
         raise OctoError("the continue prompt format fits only --task synthesize")
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     problems: dict[str, list[Problem]] = {lang: load_problems(lang, opts.data_dir, opts.limit) for lang in langs}
     gen_path, exec_path = side_files(opts.output)
     if opts.generations is not None:
@@ -154,7 +154,7 @@ def bench_command(opts: BenchOptions) -> int:
     if backend is not None and opts.max_length is not None and prompt_tokens(backend, "x") is None:
         payload["max_length_approximate"] = True
     write_results(opts.output, payload)
-    print_results(results, label, Console(), payload)
+    print_results(results, label, Console(soft_wrap=True), payload)
     if opts.plot is not None:
         plot_results(results, label, opts.plot, paper=paper_rows_hidden(results, payload) is None)
     console.print(f"results written to {opts.output}")

@@ -9,7 +9,6 @@ DS-1000 prompts (up to the solution marker) and reference code, GSM8K questions 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,6 @@ from typing import Any
 
 from gitocto.decontam.index import BENCHMARK_FIELDS, BenchmarkIndex, BenchmarkText
 from gitocto.errors import OctoError
-
-HUB_PROBE_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -116,24 +113,14 @@ def parse_benchmarks(specs: Iterable[str] | None) -> list[tuple[str, Path | None
 
 
 def hub_unreachable() -> str | None:
-    """Why the hub cannot be reached now (offline mode, or no answer within 2 s), or None when it can."""
-    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0") or \
-            os.environ.get("HF_DATASETS_OFFLINE", "0") not in ("", "0"):
-        return None  # offline mode: `datasets` reads its cache, and says so if the data is not there
-    import socket
-    from urllib.parse import urlparse
+    """Why the hub cannot be reached now, or None when it can (or offline mode was asked for, where `datasets`
+    reads its cache and says so itself); the probe is gitocto.hub's, shared by every command."""
+    from gitocto import hub
 
-    try:
-        from huggingface_hub import constants
-
-        url = urlparse(constants.ENDPOINT)
-    except ImportError:
-        return "huggingface_hub is not installed"
-    try:
-        socket.create_connection((url.hostname or "", url.port or 443), timeout=HUB_PROBE_TIMEOUT_S).close()
-    except OSError:
-        return f"{url.hostname} cannot be reached"
-    return None
+    if hub.offline_requested() or hub.reachable():
+        return None
+    host, port = hub.probe_address()
+    return f"{host}:{port} cannot be reached"
 
 
 def _hint(bench: Benchmark) -> str:

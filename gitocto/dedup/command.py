@@ -70,7 +70,7 @@ def dedup_command(
     """Remove exact then near duplicates of `settings.field` across `inputs`; write the rest to `output`."""
     if not 0.0 < settings.threshold <= 1.0:
         raise OctoError(f"--threshold must be in (0, 1], got {settings.threshold}")
-    console = console or Console()
+    console = console or Console(soft_wrap=True)
     files = corpus_files(inputs)
     out = Path(output)
     to_file = record_format(out) is not None

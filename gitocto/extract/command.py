@@ -37,7 +37,7 @@ from gitocto.extract.walk import COLUMNS, RepoContext, prepare
 def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, *, shard_format: str = "parquet",
                     console: Console | None = None) -> int:
     """Extract every repository in `repos` into `output` (a file, a directory of parts, or "-"); exit code."""
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, soft_wrap=True)
     check_output(output)
     validate_options(options)
     targets = [prepare(Path(r), options) for r in (repos or ["."])]

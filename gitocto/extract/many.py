@@ -51,7 +51,7 @@ def extract_many(sources: Sequence[str], output: str, options: ExtractOptions, *
                  ray_address: str | None = None, cache_dir: Path | None = None,
                  console: Console | None = None) -> int:
     """One shard per source under the directory `output`; prints failures; exit 1 when any source failed."""
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, soft_wrap=True)
     if output == "-" or format_of(output) is not None:
         raise OctoError("with --repos-file, -o must name a directory (one Parquet shard per repository)")
     sources = normalize_sources(sources)
@@ -141,7 +141,8 @@ def report(results: Sequence[RepoResult], console: Console) -> int:
     ok = [r for r in results if r.status == "ok"]
     skipped = [r for r in results if r.status == "skipped"]
     failed = [r for r in results if r.status == "failed"]
-    console.print(f"{sum(r.records for r in ok)} records from {len(ok)} repositories; {len(skipped)} already "
+    repos = "repository" if len(ok) == 1 else "repositories"
+    console.print(f"{sum(r.records for r in ok)} records from {len(ok)} {repos}; {len(skipped)} already "
                   f"complete; {len(failed)} failed")
     if failed:
         table = Table("repository", "error", title="Failed repositories")

@@ -49,6 +49,7 @@ def check_staged(cwd: str, only: Sequence[str] | None = None) -> int:
         for issue in path_issues:
             print(issue)
     if issues:
+        sys.stdout.flush()  # the file:line list first, also when both streams end up in one (git's) stderr
         print("git octo: syntax errors; `git octo fix` suggests repairs when a model is "
               "configured (bypass the hook with git commit --no-verify)", file=sys.stderr)
         return 1

@@ -84,7 +84,8 @@ def _distributions_table(stats: CorpusStats) -> Table:
 
 def print_stats(stats: CorpusStats, drops: Counter[str] | None, console: Console) -> None:
     """Print the statistics as rich tables."""
-    console.print(f"{stats.records:,} records from {len(stats.repos):,} repositories")
+    repos = "repository" if len(stats.repos) == 1 else "repositories"
+    console.print(f"{stats.records:,} record{'s' * (stats.records != 1)} from {len(stats.repos):,} {repos}")
     console.print(_counts_table("languages", "language", stats.languages, stats.records))
     console.print(_counts_table("licences", "licence", stats.licenses, stats.records))
     if stats.change_kinds:
@@ -101,7 +102,7 @@ def print_stats(stats: CorpusStats, drops: Counter[str] | None, console: Console
 
 def stats_command(inputs: Sequence[str], plot_dir: str | None, console: Console | None = None) -> int:
     """Read every record of `inputs`, print tables, and write PNG plots to `plot_dir` when given."""
-    console = console or Console()
+    console = console or Console(soft_wrap=True)
     files = corpus_files(inputs)
     stats = collect(iter_records(files))
     drops = filter_drops(inputs)

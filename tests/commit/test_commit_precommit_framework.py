@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from commit_helpers import HISTORY, SIMILAR_TO_RETRY, git_run, octo_lines, stage_link_and_submodule
 
 ROOT = Path(__file__).resolve().parents[2]
-SNAPSHOT_PATHS = ["pyproject.toml", "README.md", "gitocto", "hooks", ".pre-commit-hooks.yaml"]
+SNAPSHOT_PATHS = ["pyproject.toml", "README.md", "gitocto", "hooks", "man", ".pre-commit-hooks.yaml"]
 
 pytestmark = pytest.mark.slow
 
@@ -50,14 +51,34 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
+@pytest.fixture(scope="module")
+def installed_dependencies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory that shows the running environment's installed packages, gitocto itself left out.
+
+    The hook environment is a new virtualenv; inside a venv its "system site-packages" would be the base
+    interpreter's, which need not hold anything. On PYTHONPATH, this directory lets pip in the hook environment
+    find every dependency already installed (offline), while `import gitocto` still finds the snapshot's copy
+    that pip installs there.
+    """
+    shown = tmp_path_factory.mktemp("installed-dependencies")
+    for site in dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib")):
+        for entry in Path(site).iterdir():
+            own = entry.name.lower().replace("-", "_")
+            if own.startswith(("gitocto", "__editable__.gitocto", "__editable___gitocto")) or entry.suffix == ".pth":
+                continue
+            if not (shown / entry.name).exists():
+                (shown / entry.name).symlink_to(entry)
+    return shown
+
+
 @pytest.fixture
 def framework_repo(history_repo: Any, hook_source: tuple[Path, str], pre_commit_home: Path,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+                   installed_dependencies: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """`history_repo` with gitocto's hooks installed through `pre-commit install`."""
     monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
     # Offline: the hook environment sees the already-installed dependencies and builds gitocto without an index.
-    # (It still imports the snapshot's gitocto: pip installs it into the hook environment, ahead of the system's.)
-    monkeypatch.setenv("VIRTUALENV_SYSTEM_SITE_PACKAGES", "1")
+    monkeypatch.delenv("VIRTUALENV_SYSTEM_SITE_PACKAGES", raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(installed_dependencies))
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_NO_BUILD_ISOLATION", "0")
     source, rev = hook_source

@@ -84,7 +84,7 @@ def test_a_repository_listed_twice_is_extracted_once(make_repo: Any, tmp_path: P
     console, text = _quiet()
     sources = [str(repo.path), "twice", f"{repo.path}/", "./twice"]
     assert extract_many(sources, str(out), ExtractOptions(workers=2), console=console) == 0
-    assert "2 records from 1 repositories; 0 already complete; 0 failed" in text.getvalue()
+    assert "2 records from 1 repository; 0 already complete; 0 failed" in text.getvalue()
     assert [p.name for p in out.glob("*.parquet")] == [f"{repo_key(str(repo.path))}.parquet"]
 
 
@@ -119,7 +119,7 @@ def test_a_worker_that_dies_fails_only_its_repository_and_the_rerun_cleans_up(
     (out / ".another-key.parquet.tmp-1").write_bytes(b"another task's")
     console, text = _quiet()
     assert extract_many(sources, str(out), ExtractOptions(workers=2), console=console) == 0
-    assert "2 records from 1 repositories; 3 already complete; 0 failed" in text.getvalue()
+    assert "2 records from 1 repository; 3 already complete; 0 failed" in text.getvalue()
     assert len(read_output(out / f"{victim}.parquet")) == 2
     # The rerun removed the victim's leftovers, and only those of the repositories it extracted.
     assert [p.name for p in out.glob(".*.tmp-*")] == [".another-key.parquet.tmp-1"]

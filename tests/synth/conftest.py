@@ -68,9 +68,8 @@ def source_repo(repo: object) -> Path:
 @pytest.fixture(scope="session")
 def benchmark_index() -> object:
     """The decontamination index over the shipped HumanEvalPack, built once (the same data as humanevalpack_dir)."""
+    from shared_data import humanevalpack_dir
+
     from gitocto.decontam.index import build_index
 
-    data_dir = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "humanevalpack"
-    if not data_dir.is_dir():
-        pytest.fail(f"HumanEvalPack data not found at {data_dir}")
-    return build_index(data_dir)
+    return build_index(humanevalpack_dir())

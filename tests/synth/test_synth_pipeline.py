@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import humanevalpack_dir
 from synth_stub import StubTeacher
 
 from gitocto.synth.finish import Summary
@@ -23,7 +24,7 @@ from gitocto.train.formats import record_kind, render
 def options(source: Path, out: Path, url: str, n: int, **extra: Any) -> SynthOptions:
     teacher = TeacherSpec(kind="openai", endpoint=url, concurrency=4, max_retries=0, timeout=30)
     return SynthOptions(source=source, output=out, teacher=teacher, n=n, seed=3, langs=("python", "go"),
-                        data_dir=Path(__file__).resolve().parents[2].parent / "shared" / "data" / "humanevalpack",
+                        data_dir=humanevalpack_dir(),
                         workers=2, benchmarks=("humanevalpack",), **extra)
 
 

@@ -51,7 +51,8 @@ def test_resume_continues_exactly(make_config: Callable[..., TrainConfig], commi
     assert train(resumed) == 0
     a, b = metrics(tmp_path / "a"), metrics(tmp_path / "b")
     assert [m["step"] for m in b] == [3, 4]
-    assert [(m["loss"], m["lr"]) for m in b] == pytest.approx([(m["loss"], m["lr"]) for m in a[2:]], rel=1e-6)
+    assert [v for m in b for v in (m["loss"], m["lr"])] == pytest.approx(
+        [v for m in a[2:] for v in (m["loss"], m["lr"])], rel=1e-6)
     wa, wb = weights(tmp_path / "a"), weights(tmp_path / "b")
     assert all(torch.allclose(wa[k], wb[k], atol=1e-6) for k in wa)
 
@@ -93,7 +94,8 @@ def test_an_epochs_last_short_step_trains_the_rest(
     assert json.loads((ckpt / "trainer_state.json").read_text())["micro_batch"] == 5
     assert train(make_config(**common, output=str(tmp_path / "b"), resume=str(ckpt))) == 0
     a, b = metrics(tmp_path / "a"), metrics(tmp_path / "b")
-    assert [(m["loss"], m["lr"]) for m in b] == pytest.approx([(m["loss"], m["lr"]) for m in a[2:]], rel=1e-6)
+    assert [v for m in b for v in (m["loss"], m["lr"])] == pytest.approx(
+        [v for m in a[2:] for v in (m["loss"], m["lr"])], rel=1e-6)
 
 
 def test_resuming_a_finished_run_does_nothing_twice(
