@@ -17,6 +17,7 @@ from gitocto.bench.prompts import PROMPT_FORMATS, parse_tasks
 from gitocto.bench.report import paper_rows_hidden, plot_results, print_results, write_results
 from gitocto.bench.score import EXECUTION_KEY, score
 from gitocto.bench.store import JsonlStore
+from gitocto.doctor.checks import require_toolchains
 from gitocto.errors import OctoError
 
 
@@ -104,6 +105,7 @@ def bench_command(opts: BenchOptions) -> int:
     opts = apply_protocol(opts)
     _validate(opts)
     langs = parse_langs(opts.lang)
+    require_toolchains(langs, "git octo bench")
     if opts.check is not None:
         return check_command(opts.check, langs, opts.data_dir, opts.limit, opts.workers)
     tasks = parse_tasks(opts.task)

@@ -213,3 +213,13 @@ def missing_for_bench(langs: list[str] | tuple[str, ...], strict_sandbox: bool =
         if not box.ok:
             lines.append(f"sandbox: {box.detail}" + (f" (fix: {box.fix})" if box.fix else ""))
     return lines
+
+
+def require_toolchains(langs: list[str] | tuple[str, ...], what: str) -> None:
+    """Stop before `what` runs any program when a toolchain `langs` need is missing: one OctoError line naming the
+    missing pieces and their fixes, instead of a failure per program."""
+    missing = missing_for_bench(langs)
+    if missing:
+        from gitocto.errors import OctoError
+
+        raise OctoError(f"{what} needs what is missing here: {'; '.join(missing)} (see `git octo doctor`)")

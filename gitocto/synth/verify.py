@@ -20,6 +20,7 @@ def program(lang: str, solution_code: str, tests: str) -> str:
 def execute(records: Sequence[dict[str, Any]], workers: int | None = None,
             timeout: float | None = None) -> list[tuple[bool, str]]:
     """For each record with `tests`, (passed, status) from the sandbox; records without tests pass untested."""
+    from gitocto.doctor.checks import require_toolchains
     from gitocto.execution import run_programs
 
     jobs: list[tuple[str, str]] = []
@@ -31,6 +32,7 @@ def execute(records: Sequence[dict[str, Any]], workers: int | None = None,
             jobs.append((lang, program(lang, str(record.get("solution_code") or ""), str(record["tests"]))))
             where.append(i)
     if jobs:
+        require_toolchains(sorted({lang for lang, _ in jobs}), "the execution filter")
         for i, result in zip(where, run_programs(jobs, workers=workers, timeout=timeout), strict=True):
             outcome[i] = (result.passed, result.status)
     return outcome
