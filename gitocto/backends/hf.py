@@ -115,15 +115,16 @@ class RowCriteria:
         for i, row in enumerate(self.rows):
             if self.done_at[i] is not None:
                 continue
-            if new >= row.limit or row.cancelled():
-                self.done_at[i] = new
-            elif row.stop:
+            if row.stop:
                 # The row's own generation starts `generated` tokens before this step's: a stop may straddle steps.
                 start = self.prompt_len - row.generated
                 tail = input_ids[i, max(start, length - self.windows[i]) :]
                 text = self.decode(tail.tolist())
                 if any(s in text for s in row.stop):
                     self.done_at[i], self.stopped[i] = new, True
+                    continue
+            if new >= row.limit or row.cancelled():
+                self.done_at[i] = new
         done = [d is not None for d in self.done_at]
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
