@@ -135,25 +135,35 @@ class Batcher:
             self._drop_cancelled()
             if not self._active:
                 continue
-            jobs, rows = self._next_batch()
             try:
-                self._step(jobs, rows)
-            except Exception:
-                # One request's failure must not fail the others sharing its batch: retry each alone, so the error
-                # reaches only its own caller.
-                for job in jobs:
-                    try:
-                        self._step([job], [row for row in rows if row in job.rows])
-                    except Exception as exc:  # handed to the caller
+                self._turn()
+            except Exception as exc:  # a bug here must fail the requests it met, not stop the server
+                for job in list(self._active):
+                    self._active.remove(job)
+                    if not job.future.done():
                         self._finish(job, exc)
+
+    def _turn(self) -> None:
+        """One turn: the next batch generates up to `step_tokens` tokens per row; unfinished jobs queue again."""
+        jobs, rows = self._next_batch()
+        try:
+            self._step(jobs, rows)
+        except Exception:
+            # One request's failure must not fail the others sharing its batch: retry each alone, so the error
+            # reaches only its own caller.
             for job in jobs:
-                self._active.remove(job)
-                if job.future.done():
-                    continue
-                if all(row.done for row in job.rows):
-                    self._finish(job)
-                else:
-                    self._active.append(job)  # to the back of the line
+                try:
+                    self._step([job], [row for row in rows if row in job.rows])
+                except Exception as exc:  # handed to the caller
+                    self._finish(job, exc)
+        for job in jobs:
+            self._active.remove(job)
+            if job.future.done():
+                continue
+            if all(row.done for row in job.rows):
+                self._finish(job)
+            else:
+                self._active.append(job)  # to the back of the line
 
     def _take_new(self) -> None:
         if not self._active:
