@@ -131,7 +131,7 @@ HOSTILE: list[tuple[str, Callable[[str], str]]] = [
     ("leaves at once", _leave_at_once),
     ("5 MB prompt", lambda b: _post(b, {"prompt": "x" * 5_000_000}, 30)),
     ("3 MB chunked body", _chunked_huge),
-    ("prompt over the context", lambda b: _post(b, {"prompt": "def add(a, b):\n" * 1500, "max_tokens": 1}, 60)),
+    ("prompt over the context", lambda b: _post(b, {"prompt": "x = 1\n" * 6000, "max_tokens": 1}, 60)),
     ("temperature NaN", lambda b: _post(b, None, 30, b'{"prompt": "x", "temperature": NaN}')),
     ("seed 2^64", lambda b: _post(b, {"prompt": "x", "seed": 2**64}, 30)),
     ("max_tokens 0", lambda b: _post(b, {"prompt": "x", "max_tokens": 0}, 30)),

@@ -98,8 +98,8 @@ def test_a_cancelled_request_ends_at_the_next_token(hf_backend: HFBackend) -> No
 
 def test_prompts_that_fill_the_context_are_refused(hf_backend: HFBackend) -> None:
     batcher = Batcher(hf_backend)
-    with pytest.raises(OctoError, match="maximum context length is 1024 tokens"):
-        batcher.submit(["def add(", "x = 1\n" * 2000], PARAMS)
+    with pytest.raises(OctoError, match="maximum context length is 4096 tokens"):
+        batcher.submit(["def add(", "x = 1\n" * 8000], PARAMS)
     assert batcher.stats.running == 0
 
 
