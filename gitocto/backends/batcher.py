@@ -1,10 +1,10 @@
 """Schedule concurrent generation requests onto one model: shared batches, short turns, cancellation.
 
 One worker thread owns the model. Requests are cut into turns of at most `step_tokens` new tokens per sequence;
-after each turn a request that is not done goes to the back of the line, so a long request delays a short one by
-at most a turn per request ahead of it instead of its whole length. Requests with the same sampling settings
-(temperature, top_p, seed) share a turn's batch, up to `max_rows` sequences. A request whose caller cancels it
-ends at the model's next generated token.
+after each turn a request that is not done goes to the back of the line, and every other turn goes to the request
+that has had the fewest, so a long request delays a short one by a turn or two instead of its whole length.
+Requests with the same sampling settings (temperature, top_p, seed) share a turn's batch, up to `max_rows`
+sequences. A request whose caller cancels it ends at the model's next generated token.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class Batcher:
         self.stats = Stats()
         self._queue: queue.Queue[_Job] = queue.Queue()
         self._active: deque[_Job] = deque()
+        self._turns = 0
         self._stats_lock = threading.Lock()
         self._worker = threading.Thread(target=self._run, name="gitocto-batcher", daemon=True)
         self._worker.start()
@@ -185,11 +186,18 @@ class Batcher:
             self._finish(job, Cancelled("the request was cancelled"))
 
     def _next_batch(self) -> tuple[list[_Job], list[_Row]]:
-        """The first job in line, and others with its sampling settings, up to `max_rows` unfinished rows."""
-        key = self._active[0].key
+        """A leading job and others with its sampling settings, up to `max_rows` unfinished rows.
+
+        Turns alternate between the job that has had the fewest turns (a request that just came in: a short one
+        is done after a turn or two however many long ones run) and the first job in line (so long ones always
+        get at least every other turn).
+        """
+        self._turns += 1
+        leader = min(self._active, key=lambda job: job.turns) if self._turns % 2 else self._active[0]
+        key = leader.key
         jobs: list[_Job] = []
         rows: list[_Row] = []
-        for job in self._active:
+        for job in [leader, *(job for job in self._active if job is not leader)]:
             if job.key != key:
                 continue
             take = [row for row in job.rows if not row.done][: self.max_rows - len(rows)]
