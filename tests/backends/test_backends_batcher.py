@@ -75,14 +75,14 @@ def test_a_short_request_overtakes_a_long_one(hf_backend: HFBackend) -> None:
 def test_a_new_request_goes_first_however_many_long_ones_run(hf_backend: HFBackend) -> None:
     batcher = Batcher(hf_backend, step_tokens=4)
     # Five long greedy requests that cannot share a batch (their sampling settings differ).
-    longs = [batcher.submit(["def add("], SamplingParams(max_new_tokens=400, top_p=0.9 - i / 10)) for i in range(5)]
+    longs = [batcher.submit(["def add("], SamplingParams(max_new_tokens=80, top_p=0.9 - i / 10)) for i in range(5)]
     wait_until(lambda: batcher.stats.generated_tokens >= 5 * 4)  # each has had a turn
     before = batcher.stats.generated_tokens
     short = batcher.submit(["fn add("], SamplingParams(max_new_tokens=2, top_p=0.2))
     short.result()
     # At most the turn under way and one long turn ran before the short request's own: not one turn per long one.
     assert batcher.stats.generated_tokens - before <= 4 + 4 + 2
-    assert [f.result()[0][0].completion_tokens for f in longs] == [400] * 5
+    assert [f.result()[0][0].completion_tokens for f in longs] == [80] * 5
 
 
 class CountingEvent(threading.Event):
