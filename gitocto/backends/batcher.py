@@ -9,7 +9,9 @@ sequences. A request whose caller cancels it ends at the model's next generated 
 
 from __future__ import annotations
 
+import ctypes
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -26,6 +28,8 @@ GATHER_S = 0.005
 # New tokens per sequence per turn: each turn re-reads the sequence so far, so longer turns cost less; shorter
 # ones let other requests in sooner.
 STEP_TOKENS = 32
+# How long the scheduler is idle before it hands freed memory back to the system (see `_release_memory`).
+IDLE_TRIM_S = 1.0
 
 
 class Cancelled(Exception):
@@ -84,6 +88,7 @@ class Batcher:
         self._queue: queue.Queue[_Job] = queue.Queue()
         self._active: deque[_Job] = deque()
         self._turns = 0
+        self._worked = False
         self._stats_lock = threading.Lock()
         self._worker = threading.Thread(target=self._run, name="gitocto-batcher", daemon=True)
         self._worker.start()
@@ -147,6 +152,7 @@ class Batcher:
     def _turn(self) -> None:
         """One turn: the next batch generates up to `step_tokens` tokens per row; unfinished jobs queue again."""
         jobs, rows = self._next_batch()
+        self._worked = True
         try:
             self._step(jobs, rows)
         except Exception:
@@ -168,7 +174,14 @@ class Batcher:
 
     def _take_new(self) -> None:
         if not self._active:
-            self._active.append(self._queue.get())
+            while True:
+                try:
+                    self._active.append(self._queue.get(timeout=IDLE_TRIM_S))
+                    break
+                except queue.Empty:
+                    if self._worked:  # idle for a while after work: hand its freed memory back, once
+                        _release_memory()
+                        self._worked = False
             try:  # clients that fire their requests together share the first batch
                 while True:
                     self._active.append(self._queue.get(timeout=GATHER_S))
@@ -254,3 +267,15 @@ class Batcher:
         text = cut_at_stop(raw, stop)
         reason = "stop" if row.ended or row.stopped or len(text) < len(raw) else "length"
         return Generation(text, reason, len(row.prompt), len(row.generated))
+
+
+def _release_memory() -> None:
+    """Hand the heap memory freed by finished requests back to the system. glibc keeps it for reuse otherwise, and
+    batches of changing shapes (and the threads that parse bodies) leave it fragmented: a server's RSS would only
+    grow. Called once the scheduler has been idle for a while."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
