@@ -28,6 +28,9 @@ GATHER_S = 0.005
 # New tokens per sequence per turn: each turn re-reads the sequence so far, so longer turns cost less; shorter
 # ones let other requests in sooner.
 STEP_TOKENS = 32
+# The most tokens one turn reads (its rows' prompts and generations so far, and the new ones), so that long
+# sequences cannot make a turn, and so every other request's wait, arbitrarily long. One row always fits.
+TURN_TOKENS = 8192
 # How long the scheduler is idle before it hands freed memory back to the system (see `_release_memory`).
 IDLE_TRIM_S = 1.0
 
@@ -77,12 +80,16 @@ class Stats:
 class Batcher:
     """One worker thread runs the backend in turns; see the module's description."""
 
-    def __init__(self, backend: HFBackend, max_rows: int | None = None, step_tokens: int = STEP_TOKENS) -> None:
+    def __init__(
+        self, backend: HFBackend, max_rows: int | None = None, step_tokens: int = STEP_TOKENS,
+        max_turn_tokens: int = TURN_TOKENS,
+    ) -> None:
         if step_tokens < 1:
             raise OctoError(f"step_tokens must be at least 1, not {step_tokens}")
         self.backend = backend
         self.max_rows = max_rows or backend.batch_size
         self.step_tokens = step_tokens
+        self.max_turn_tokens = max_turn_tokens
         self.context = backend.context_length
         self.stats = Stats()
         self._queue: queue.Queue[_Job] = queue.Queue()
@@ -199,7 +206,8 @@ class Batcher:
             self._finish(job, Cancelled("the request was cancelled"))
 
     def _next_batch(self) -> tuple[list[_Job], list[_Row]]:
-        """A leading job and others with its sampling settings, up to `max_rows` unfinished rows.
+        """A leading job and others with its sampling settings: up to `max_rows` unfinished rows, and rows of at most
+        `max_turn_tokens` tokens in all (each turn reads its sequences again: long ones make a turn slow).
 
         Turns alternate between the job that has had the fewest turns (a request that just came in: a short one
         is done after a turn or two however many long ones run) and the first job in line (so long ones always
@@ -210,14 +218,23 @@ class Batcher:
         key = leader.key
         jobs: list[_Job] = []
         rows: list[_Row] = []
+        budget = self.max_turn_tokens
         for job in [leader, *(job for job in self._active if job is not leader)]:
             if job.key != key:
                 continue
-            take = [row for row in job.rows if not row.done][: self.max_rows - len(rows)]
+            take: list[_Row] = []
+            for row in job.rows:
+                cost = len(row.prompt) + len(row.generated) + self.step_tokens
+                if row.done:
+                    continue
+                if len(rows) + len(take) >= self.max_rows or ((rows or take) and cost > budget):
+                    break
+                take.append(row)
+                budget -= cost
             if take:
                 jobs.append(job)
                 rows.extend(take)
-            if len(rows) >= self.max_rows:
+            if len(rows) >= self.max_rows or budget <= 0:
                 break
         return jobs, rows
 

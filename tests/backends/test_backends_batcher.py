@@ -6,12 +6,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from gitocto.backends.base import SamplingParams
 from gitocto.backends.batcher import Batcher, Cancelled
-from gitocto.backends.hf import HFBackend
+from gitocto.backends.hf import HFBackend, StepRow
 from gitocto.errors import OctoError
 
 PARAMS = SamplingParams(max_new_tokens=6)
@@ -83,6 +84,23 @@ def test_a_new_request_goes_first_however_many_long_ones_run(hf_backend: HFBacke
     # At most the turn under way and one long turn ran before the short request's own: not one turn per long one.
     assert batcher.stats.generated_tokens - before <= 4 + 4 + 2
     assert [f.result()[0][0].completion_tokens for f in longs] == [80] * 5
+
+
+def test_a_turn_reads_at_most_max_turn_tokens(hf_backend: HFBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes: list[list[int]] = []
+    step = hf_backend.step
+
+    def recording_step(rows: list[StepRow], *args: Any) -> Any:
+        sizes.append([len(row.ids) for row in rows])
+        return step(rows, *args)
+
+    monkeypatch.setattr(hf_backend, "step", recording_step)
+    prompts = ["x = 1\n" * 40, "y = 2\n" * 40, "def add("]
+    params = SamplingParams(max_new_tokens=6)
+    got = Batcher(hf_backend, step_tokens=6, max_turn_tokens=150).generate(prompts, params)
+    assert got == hf_backend.generate(prompts, params)
+    assert all(len(rows) == 1 or sum(rows) + 6 * len(rows) <= 150 for rows in sizes)
+    assert len(sizes) >= 2  # the two long prompts did not share a turn
 
 
 class CountingEvent(threading.Event):
