@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gitocto.backends.base import Generation, SamplingParams
-from gitocto.backends.batcher import Batcher, Cancelled
+from gitocto.backends.batcher import Batcher, Cancelled, return_big_buffers_to_the_system
 from gitocto.backends.hf import HFBackend
 from gitocto.errors import OctoError
 
@@ -329,6 +329,7 @@ def serve(
         raise OctoError("--max-tokens-limit and --max-request-bytes must be at least 1")
     # Bound before the (slow) model load, so a port in use fails at once.
     with _listen(host, port) as sock:
+        return_big_buffers_to_the_system()
         backend = HFBackend(model, device=device, dtype=dtype, batch_size=batch_size)
         name = served_model_name or served_name(model)
         app = create_app(backend, None, name, max_tokens_limit, max_request_bytes)
