@@ -174,12 +174,21 @@ def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endp
 )
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1),
               help="Most sequences generated at once; concurrent requests share batches.")
-def serve_command(model: str, host: str, port: int, device: str | None, dtype: str, batch_size: int) -> int:
+@click.option("--served-model-name", default=None,
+              help="The model's name in /v1/models and in responses [default: the model directory's name, or the id].")
+@click.option("--max-tokens-limit", default=4096, show_default=True, type=click.IntRange(min=1),
+              help="Most tokens one reply may have; requests asking more are capped (also by the model's context).")
+@click.option("--max-request-bytes", default=2 * 1024 * 1024, show_default=True, type=click.IntRange(min=1),
+              help="Largest request body; larger ones get 413.")
+def serve_command(model: str, host: str, port: int, device: str | None, dtype: str, batch_size: int,
+                  served_model_name: str | None, max_tokens_limit: int, max_request_bytes: int) -> int:
     """Serve a model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions)."""
     hub.need_model(model)
     from gitocto.backends.serve import serve
 
-    return serve(model, host=host, port=port, device=device, dtype=dtype, batch_size=batch_size)
+    return serve(model, host=host, port=port, device=device, dtype=dtype, batch_size=batch_size,
+                 served_model_name=served_model_name, max_tokens_limit=max_tokens_limit,
+                 max_request_bytes=max_request_bytes)
 
 # ---- end serve -----------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -26,15 +26,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(model_dir: Path, port: int | None = None) -> Iterator[str]:
-    """Start `git octo serve --model model_dir` on a free port, wait for /v1/models, yield the base URL ending in /v1.
+def running_server(model_dir: Path, port: int | None = None, extra_args: Sequence[str] = ()) -> Iterator[str]:
+    """Start `git octo serve --model model_dir [extra_args]` on a free port, wait for /v1/models, yield the base URL
+    ending in /v1.
 
     The server (and anything it started) is terminated on exit; a server that dies or never answers fails the
     test with its log.
     """
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
-    cmd = ["git", "octo", "serve", "--model", str(model_dir), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = ["git", "octo", "serve", "--model", str(model_dir), "--host", "127.0.0.1", "--port", str(port), *extra_args]
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
         # A session of its own, so the whole group (git and git-octo) can be ended together.
         proc = subprocess.Popen(

@@ -52,7 +52,7 @@ def build_tiny_model(path: Path, vocab_size: int = 384, seed: int = 0) -> Path:
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=4,
-        max_position_embeddings=1024,
+        max_position_embeddings=4096,  # room for HumanEvalPack prompts: `git octo serve` refuses longer ones
         bos_token_id=fast.bos_token_id,
         eos_token_id=fast.eos_token_id,
         pad_token_id=fast.pad_token_id,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,64 @@ class StopOnSequences:
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
+@dataclass(frozen=True)
+class StepRow:
+    """One sequence to continue for a few tokens (see `HFBackend.step`).
+
+    `ids` is the prompt followed by the `generated` tokens of earlier steps; at most `limit` new tokens are added;
+    the row also ends at a stop sequence (looked for in everything it generated) or once `cancelled()` is true.
+    """
+
+    ids: list[int]
+    generated: int
+    limit: int
+    stop: tuple[str, ...] = ()
+    cancelled: Callable[[], bool] = lambda: False
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step added to a row: its new tokens (an end-of-sequence token included), and why it ended."""
+
+    new: list[int]
+    ended: bool  # an end-of-sequence token
+    stopped: bool  # a stop sequence appeared
+
+
+class RowCriteria:
+    """A transformers StoppingCriteria for `HFBackend.step`: each row ends at its own token limit, at a stop
+    sequence, or when its request is cancelled, checked after every generated token."""
+
+    def __init__(self, decode: Callable[[Any], str], prompt_len: int, rows: Sequence[StepRow]) -> None:
+        self.decode = decode
+        self.prompt_len = prompt_len
+        self.rows = rows
+        self.windows = [4 * max((len(s) for s in row.stop), default=1) + 2 for row in rows]
+        self.done_at: list[int | None] = [None] * len(rows)  # new tokens a row had when it ended
+        self.stopped = [False] * len(rows)
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        length = int(input_ids.shape[1])
+        new = length - self.prompt_len
+        for i, row in enumerate(self.rows):
+            if self.done_at[i] is not None:
+                continue
+            if row.stop:
+                # The row's own generation starts `generated` tokens before this step's: a stop may straddle steps.
+                start = self.prompt_len - row.generated
+                tail = input_ids[i, max(start, length - self.windows[i]) :]
+                text = self.decode(tail.tolist())
+                if any(s in text for s in row.stop):
+                    self.done_at[i], self.stopped[i] = new, True
+                    continue
+            if new >= row.limit or row.cancelled():
+                self.done_at[i] = new
+        done = [d is not None for d in self.done_at]
+        return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+
 class HFBackend:
     """A transformers causal LM loaded from a model id or a local directory; safe to share between threads.
 
@@ -101,6 +160,7 @@ class HFBackend:
         self.dtype = self._resolve_dtype(dtype, self.device)
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()  # a fast tokenizer is not safe to call from two threads at once
         source = str(Path(model).expanduser()) if looks_like_path else model
         # huggingface_hub reads HF_HUB_OFFLINE once, at import: honour a value set later too.
         offline = local_files_only or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
@@ -138,6 +198,72 @@ class HFBackend:
         if dtype not in DTYPES:
             raise OctoError(f"unknown dtype {dtype!r}; choose one of auto, bf16, fp16, fp32")
         return DTYPES[dtype]
+
+    @property
+    def context_length(self) -> int | None:
+        """The most tokens (prompt and completion together) the model can attend to, when its config says."""
+        config = self.model.config
+        for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx"):
+            value = getattr(config, name, None)
+            if isinstance(value, int) and value > 0:
+                return value
+        value = getattr(self.tokenizer, "model_max_length", None)
+        # Tokenizers without a known limit report a huge placeholder.
+        return value if isinstance(value, int) and 0 < value < 10**8 else None
+
+    def encode(self, prompts: Sequence[str], add_special_tokens: bool = True) -> list[list[int]]:
+        """The token ids of each prompt (no padding, no truncation)."""
+        with self._tokenizer_lock:
+            encoded = self.tokenizer(list(prompts), add_special_tokens=add_special_tokens)["input_ids"]
+        return [list(map(int, ids)) for ids in encoded]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """The text of generated token ids, special tokens left out."""
+        with self._tokenizer_lock:
+            return str(self.tokenizer.decode(list(ids), skip_special_tokens=True))
+
+    def step(
+        self, rows: Sequence[StepRow], temperature: float, top_p: float, seed: int | None = None
+    ) -> list[StepResult]:
+        """Continue every row in one batch, each for at most its `limit` new tokens (a server's scheduling step).
+
+        Rows end early at an end-of-sequence token, a stop sequence, or cancellation; the step ends once all have.
+        `seed` seeds the sampling of this step alone.
+        """
+        import torch
+        from transformers import StoppingCriteriaList
+
+        if not rows or any(not row.ids or row.limit < 1 for row in rows):
+            raise OctoError("a step needs rows with at least one token and room for one more")
+        pad = self.tokenizer.pad_token_id
+        width = max(len(row.ids) for row in rows)
+        input_ids = torch.tensor([[pad] * (width - len(row.ids)) + row.ids for row in rows], device=self.device)
+        mask = torch.tensor(
+            [[0] * (width - len(row.ids)) + [1] * len(row.ids) for row in rows], device=self.device
+        )
+        criteria = RowCriteria(self.decode, width, rows)
+        options: dict[str, Any] = {
+            "max_new_tokens": max(row.limit for row in rows),
+            "pad_token_id": pad,
+            "stopping_criteria": StoppingCriteriaList([criteria]),  # type: ignore[list-item]
+        }
+        if temperature == 0:
+            options.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        else:
+            options.update(do_sample=True, temperature=temperature, top_p=top_p, top_k=None)
+        with self._lock:
+            if temperature != 0 and seed is not None:
+                torch.manual_seed(seed % 2**63)
+            with torch.inference_mode():
+                out = self.model.generate(input_ids=input_ids, attention_mask=mask, **options)
+        results = []
+        for i in range(len(rows)):
+            new = out[i, width:].tolist()
+            done_at = criteria.done_at[i]
+            used, ended = self._used_tokens(new, done_at)
+            results.append(StepResult(new[:used], ended, criteria.stopped[i] and not ended))
+            self.completion_tokens += used
+        return results
 
     def _end_token_ids(self) -> set[int]:
         ids: set[int] = set()

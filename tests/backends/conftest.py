@@ -23,3 +23,15 @@ def served_url(tiny_model_dir: Path) -> Iterator[str]:
 
     with running_server(tiny_model_dir) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def limited_url(tiny_model_dir: Path) -> Iterator[str]:
+    """A second real server with small limits and its own served model name (see LIMITED_OPTIONS)."""
+    from octo_server import running_server
+
+    with running_server(tiny_model_dir, extra_args=LIMITED_OPTIONS) as url:
+        yield url
+
+
+LIMITED_OPTIONS = ("--served-model-name", "octo-tiny", "--max-tokens-limit", "12", "--max-request-bytes", "4096")

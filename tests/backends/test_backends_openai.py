@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +24,9 @@ def client(served_url: str) -> OpenAIBackend:
     return OpenAIBackend(served_url, timeout=60, concurrency=4)
 
 
-def test_model_comes_from_v1_models(client: OpenAIBackend, tiny_model_dir: object) -> None:
+def test_model_comes_from_v1_models(client: OpenAIBackend, tiny_model_dir: Path) -> None:
     assert isinstance(client, Backend)
-    assert client.model == str(tiny_model_dir)
+    assert client.model == tiny_model_dir.name
 
 
 def test_greedy_completions_match_the_hf_backend(client: OpenAIBackend, hf_backend: HFBackend) -> None:

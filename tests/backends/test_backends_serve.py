@@ -15,7 +15,8 @@ from gitocto.cli import main
 def test_models_endpoint(served_url: str, tiny_model_dir: Path) -> None:
     body = httpx.get(f"{served_url}/models").json()
     assert body["object"] == "list"
-    assert [m["id"] for m in body["data"]] == [str(tiny_model_dir)]
+    # A local model directory is served under its own name, never its path.
+    assert [m["id"] for m in body["data"]] == [tiny_model_dir.name]
 
 
 def test_completions_wire_format(served_url: str) -> None:
@@ -52,8 +53,8 @@ def test_chat_wire_format(served_url: str) -> None:
 @pytest.mark.parametrize(
     ("request_body", "message"),
     [
-        ({"prompt": "x", "n": 0}, "the number of samples must be at least 1, not 0"),
-        ({"prompt": "x", "top_p": 2}, "top_p must be in (0, 1], not 2.0"),
+        ({"prompt": "x", "n": 0}, "n must be between 1 and 128, not 0"),
+        ({"prompt": "x", "top_p": 2}, "top_p must be a number in (0, 1], not 2.0"),
         ({"prompt": 3}, "prompt: Input should be a valid string"),
         ({}, "prompt: Field required"),
         ({"prompt": []}, "prompt must not be empty"),
