@@ -18,7 +18,7 @@ from typing import Any
 from gitocto.errors import OctoError
 from gitocto.train import checkpoint
 from gitocto.train.config import TrainConfig, to_yaml_dict
-from gitocto.train.corpus import Corpus, formats_used, load_corpus
+from gitocto.train.corpus import Corpus, describe_loading, formats_used, load_corpus
 from gitocto.train.evaluate import bench_after_training, check_bench_available
 from gitocto.train.launch import set_deepspeed_batch
 from gitocto.train.metrics import flop_model, mfu, peak_tflops
@@ -74,6 +74,12 @@ def mixed_precision(precision: str, on_cuda: bool) -> str:
     if precision == "auto":
         return "bf16" if on_cuda and torch.cuda.is_bf16_supported() else "no"
     return "no" if precision == "fp32" else precision
+
+
+def precision_label(precision: str, mixed: str) -> str:
+    """The precision a run trains in, as the recipe names it: `fp32`, `bf16`, `fp16`, with `(auto)` when chosen."""
+    name = "fp32" if mixed == "no" else mixed
+    return f"{name} (auto)" if precision == "auto" else name
 
 
 def make_optimizer(model: Any, config: TrainConfig) -> Any:
@@ -194,7 +200,9 @@ def train(config: TrainConfig) -> int:
     acc = run.accelerator
     tokenizer = load_tokenizer(config.model, config.trust_remote_code)
     new_token_ids = add_format_tokens(tokenizer, formats_used(config))
-    corpus = load_corpus(config, tokenizer)
+    # The main process of each machine tokenizes first and fills the sample cache; the others then read it.
+    with acc.local_main_process_first():
+        corpus = load_corpus(config, tokenizer, show_progress=acc.is_local_main_process)
     report_corpus(run, corpus)
     fingerprint = corpus.fingerprint(config)
 
@@ -232,7 +240,8 @@ def train(config: TrainConfig) -> int:
         run.log(f"resumed from {path} at step {state.step} (epoch {state.epoch}, micro-batch {state.micro_batch})")
     peak = config.peak_tflops or (peak_tflops(torch.cuda.get_device_name()) if run.device.type == "cuda" else None)
     run.log(f"{total_steps} steps ({steps_per_epoch} per epoch), {flops.trainable_params:,} trainable parameters, "
-            f"attention {run.attn}{', packed' if config.packing else ''}, precision {acc.mixed_precision}")
+            f"attention {run.attn}{', packed' if config.packing else ''}, "
+            f"precision {precision_label(config.precision, str(acc.mixed_precision))}")
     if config.report_to:
         acc.init_trackers("gitocto-train", config={k: str(v) for k, v in to_yaml_dict(config).items()})
 
@@ -279,7 +288,10 @@ def train(config: TrainConfig) -> int:
         window_loss_tokens += step_loss_tokens
 
         due_log = state.step % config.log_every == 0 or state.step == total_steps
-        due_eval = bool(config.eval_every and state.step % config.eval_every == 0 and corpus.eval_samples)
+        # Eval every eval_every steps and after the last one, on the same line as the step's metrics.
+        due_eval = bool(corpus.eval_samples) and (
+            bool(config.eval_every and state.step % config.eval_every == 0) or state.step == total_steps
+        )
         if due_log or due_eval:
             last = {"step": state.step}
         if due_log:
@@ -326,11 +338,14 @@ def train(config: TrainConfig) -> int:
 
 def report_corpus(run: Run, corpus: Corpus) -> None:
     """Say how many samples each source gave and why records were skipped."""
+    describe_loading(corpus, run.log)
     sizes = ", ".join(str(len(g)) for g in corpus.groups)
     run.log(f"{corpus.n_records} records -> {sizes} training samples, {len(corpus.eval_samples)} held out for eval")
     if corpus.skipped:
         reasons = ", ".join(f"{n} {why}" for why, n in corpus.skipped.most_common())
-        run.log(f"skipped {sum(corpus.skipped.values())} records: {reasons}")
+        early = sum(corpus.early.values())
+        before = f" ({early} of them by length, before tokenizing)" if early else ""
+        run.log(f"skipped {sum(corpus.skipped.values())} records: {reasons}{before}")
 
 
 def logged_eval(path: Path, step: int) -> bool:
