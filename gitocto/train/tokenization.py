@@ -1,10 +1,12 @@
 """Tokenizing (prompt, answer) pairs into samples whose loss falls only on the answer and a closing EOS.
 
-Records are tokenized in batches (a fast tokenizer encodes each batch on all the threads its Rust pool has).
-Before tokenizing, a record that cannot fit is dropped by a bound that needs no tokens: no token of a BPE
-vocabulary covers more characters of input than its longest entry has, so text of more than
-`seq_len × longest` characters has more than `seq_len` tokens. Under `truncate`, an answer far longer than
-can fit is cut before tokenizing, keeping a wide margin of tokens beyond the cut that is later made.
+Records are tokenized in batches (a fast tokenizer encodes each batch on all the threads its Rust pool has),
+prompts first, then the answers of the records still in the running. A record that cannot fit is dropped
+without tokenizing it by a bound that needs no tokens: no token of a BPE vocabulary covers more characters of
+input than its longest entry has, so text of more than `n × longest` characters has more than `n` tokens. This
+is checked on prompt and answer before anything is tokenized, then on the answer against the room its tokenized
+prompt leaves. Under `truncate`, an answer far longer than that room is cut before tokenizing, keeping a wide
+margin of tokens beyond the cut that `fit` later makes.
 """
 
 from __future__ import annotations
@@ -129,15 +131,27 @@ def early_skip(prompt: str, answer: str, seq_len: int, overlong: str, bound: int
     return None
 
 
-def cut_answer(answer: str, seq_len: int, overlong: str, bound: int | None) -> str:
-    """Under `truncate`, the part of a very long answer worth tokenizing: at least 2·seq_len + 64 tokens of it.
+def skip_after_prompt(n_prompt: int, answer: str, seq_len: int, overlong: str, bound: int | None) -> str | None:
+    """The reason `fit` would skip a pair whose prompt has `n_prompt` tokens, when the answer's length proves it."""
+    if bound is None:
+        return None
+    at_least = n_prompt + max(1, -(-len(answer) // bound))  # a non-blank answer has a token or more
+    if at_least <= seq_len:
+        return None
+    if overlong == "drop":
+        return too_long(seq_len)
+    return prompt_fills(seq_len) if n_prompt >= seq_len - 1 else None
 
-    The sample keeps at most seq_len tokens, so the tokens near the cut, which may differ from those of the whole
-    answer, lie far past what is kept.
+
+def cut_answer(answer: str, room: int, overlong: str, bound: int | None) -> str:
+    """Under `truncate`, the part of a long answer worth tokenizing when `room` of its tokens can be kept.
+
+    The part has at least 2·room + 64 tokens, so the few tokens near the cut, which may differ from those of the
+    whole answer, lie far past the ones kept.
     """
     if overlong != "truncate" or bound is None:
         return answer
-    limit = (2 * seq_len + CUT_MARGIN) * bound
+    limit = (2 * max(room, 0) + CUT_MARGIN) * bound
     return answer if len(answer) <= limit else answer[:limit]
 
 
@@ -170,7 +184,9 @@ def build_samples(
     """Render and tokenize rows; a row that cannot become a sample is counted in `skipped` by reason.
 
     With `bound` (see `max_token_chars`), rows whose length alone rules them out are skipped without tokenizing
-    and also counted in `early`. `progress` is called with the number of rows done after each batch.
+    and also counted in `early`: first by the characters of prompt and answer, then, once the prompts of a batch
+    are tokenized, by the characters of the answer against the room the prompt leaves. `progress` is called
+    with the number of rows done after each batch.
     """
     eos_id = tokenizer.eos_token_id
     if eos_id is None:
@@ -191,7 +207,7 @@ def build_samples(
                 early[why] += 1
             done += 1
             continue
-        pairs.append((prompt, cut_answer(answer, seq_len, overlong, bound)))
+        pairs.append((prompt, answer))
     if progress is not None and done:
         progress(done)
     # Chat templates already start with the BOS the model expects; other formats let the tokenizer add its own.
@@ -200,8 +216,17 @@ def build_samples(
     for start, end in _chunks(pairs):
         chunk = pairs[start:end]
         prompts = tokenizer([p for p, _ in chunk], add_special_tokens=add_special)["input_ids"]
-        answers = tokenizer([a for _, a in chunk], add_special_tokens=False)["input_ids"]
-        for prompt_ids, answer_ids in zip(prompts, answers, strict=True):
+        kept: list[tuple[list[int], str]] = []
+        for prompt_ids, (_, answer) in zip(prompts, chunk, strict=True):
+            why = skip_after_prompt(len(prompt_ids), answer, seq_len, overlong, bound)
+            if why is not None:
+                skipped[why] += 1
+                if early is not None:
+                    early[why] += 1
+                continue
+            kept.append((prompt_ids, cut_answer(answer, seq_len - len(prompt_ids), overlong, bound)))
+        answers = tokenizer([a for _, a in kept], add_special_tokens=False)["input_ids"] if kept else []
+        for (prompt_ids, _), answer_ids in zip(kept, answers, strict=True):
             try:
                 samples.append(fit(prompt_ids, answer_ids, eos_id, seq_len, overlong))
             except SkipRecord as reason:

@@ -31,6 +31,14 @@ def varied_records(n: int) -> list[dict[str, Any]]:
     return rows
 
 
+def edge_records(tokenizer: Any) -> list[dict[str, Any]]:
+    """Prompts of every length around seq_len, and answers of the vocabulary's longest entry over and over, whose
+    characters per token come close to the bound (the cases where a loose cut or skip would change samples)."""
+    longest = tokenizer.convert_tokens_to_string([max(tokenizer.get_vocab(), key=len)])
+    return [{**commit_record(j), "old_contents": "y = x + 1\n" * j, "new_contents": longest * (j * 7 % 300 + 1)}
+            for j in range(0, 120, 2)]
+
+
 @pytest.fixture
 def varied_file(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "varied.jsonl", varied_records(60))
@@ -58,7 +66,8 @@ def tokenizer(tiny_model_dir: Path) -> Iterator[Any]:
 def test_the_length_bound_holds_for_every_text(tokenizer: Any, varied_file: Path) -> None:
     bound = max_token_chars(backend_spec(tokenizer))
     assert bound is not None and bound == max(len(t) for t in tokenizer.get_vocab())
-    texts = [r["new_contents"] for r in varied_records(60)] + [" " * 5000, "\n" * 300, "ééé" * 100, "<pad>" * 50]
+    texts = [r["new_contents"] for r in varied_records(60) + edge_records(tokenizer)]
+    texts += [" " * 5000, "\n" * 300, "ééé" * 100, "<pad>" * 50]
     for text in texts:
         assert len(tokenizer(text, add_special_tokens=False)["input_ids"]) * bound >= len(text)
 
@@ -85,7 +94,7 @@ def test_no_bound_where_a_tokenizer_can_shorten_text(tokenizer: Any) -> None:
 def test_skipping_and_cutting_before_tokenizing_changes_no_sample(
     tokenizer: Any, overlong: str, seq_len: int
 ) -> None:
-    rows = varied_records(60)
+    rows = varied_records(60) + edge_records(tokenizer)
     bound = max_token_chars(backend_spec(tokenizer))
     plain: Counter[str] = Counter()
     expected = build_samples(rows, fmt="octocoder", kind="commit", tokenizer=tokenizer, seq_len=seq_len,
