@@ -32,6 +32,7 @@ from gitocto.train.model import (
     save_final,
 )
 from gitocto.train.packing import Batch, collate
+from gitocto.train.schedule import make_scheduler
 from gitocto.train.tokenization import IGNORE_INDEX, Sample
 
 TRACKER_PACKAGES = {
@@ -194,7 +195,6 @@ def evaluate(run: Run, model: Any, samples: list[Sample], pad_id: int) -> float:
 def train(config: TrainConfig) -> int:
     """Finetune `config.model` on `config.data` and save the result to `config.output`; return the exit code."""
     import torch
-    from transformers import get_scheduler
 
     run = Run(config)
     acc = run.accelerator
@@ -226,9 +226,7 @@ def train(config: TrainConfig) -> int:
     steps_per_epoch = -(-len(corpus.epoch(0, config)) // per_step)
     total_steps = config.max_steps or max(1, round(config.epochs * steps_per_epoch))
     optimizer = make_optimizer(model, config)
-    scheduler_name = "constant_with_warmup" if config.lr_scheduler == "constant" else config.lr_scheduler
-    scheduler = get_scheduler(scheduler_name, optimizer, num_warmup_steps=config.warmup_steps,
-                              num_training_steps=total_steps)
+    scheduler = make_scheduler(optimizer, config.lr_scheduler, config.warmup_steps, total_steps)
     model, optimizer = acc.prepare(model, optimizer)
     # Not prepared: accelerate would step it once per process; ours counts optimizer steps already.
     acc.register_for_checkpointing(scheduler)

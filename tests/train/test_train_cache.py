@@ -205,3 +205,26 @@ def test_log_names_the_precision_and_each_step_once(
     err = capsys.readouterr().err
     assert "precision fp32 (auto)" in err  # on CPU
     assert "took the samples of 1 file" in err and "tokenized 1 file" not in err
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("cosine", "cosine"), ("linear", "linear"),
+                                              ("constant", "constant_with_warmup")])
+def test_schedules_follow_transformers(ours: str, theirs: str) -> None:
+    import torch
+    from transformers import get_scheduler
+
+    from gitocto.train.schedule import make_scheduler
+
+    def lrs(make: Callable[[torch.optim.Optimizer], Any]) -> list[float]:
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        sched, out = make(opt), []
+        for _ in range(30):
+            out.append(sched.get_last_lr()[0])
+            opt.step()
+            sched.step()
+        return out
+
+    mine = lrs(lambda opt: make_scheduler(opt, ours, 5, 25))
+    assert mine == pytest.approx(lrs(lambda opt: get_scheduler(theirs, opt, num_warmup_steps=5,
+                                                               num_training_steps=25)), abs=1e-12)
+    assert len(set(mine)) > (2 if ours == "constant" else 20)
