@@ -71,6 +71,7 @@ class TrainConfig:
     bench: str | None = None
     resume: str | None = None
     trust_remote_code: bool = False
+    data_cache: bool = True
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrainConfig))

@@ -18,7 +18,7 @@ from typing import Any
 from gitocto.errors import OctoError
 from gitocto.train import checkpoint
 from gitocto.train.config import TrainConfig, to_yaml_dict
-from gitocto.train.corpus import Corpus, formats_used, load_corpus
+from gitocto.train.corpus import Corpus, describe_loading, formats_used, load_corpus
 from gitocto.train.evaluate import bench_after_training, check_bench_available
 from gitocto.train.launch import set_deepspeed_batch
 from gitocto.train.metrics import flop_model, mfu, peak_tflops
@@ -32,6 +32,7 @@ from gitocto.train.model import (
     save_final,
 )
 from gitocto.train.packing import Batch, collate
+from gitocto.train.schedule import make_scheduler
 from gitocto.train.tokenization import IGNORE_INDEX, Sample
 
 TRACKER_PACKAGES = {
@@ -74,6 +75,12 @@ def mixed_precision(precision: str, on_cuda: bool) -> str:
     if precision == "auto":
         return "bf16" if on_cuda and torch.cuda.is_bf16_supported() else "no"
     return "no" if precision == "fp32" else precision
+
+
+def precision_label(precision: str, mixed: str) -> str:
+    """The precision a run trains in, as the recipe names it: `fp32`, `bf16`, `fp16`, with `(auto)` when chosen."""
+    name = "fp32" if mixed == "no" else mixed
+    return f"{name} (auto)" if precision == "auto" else name
 
 
 def make_optimizer(model: Any, config: TrainConfig) -> Any:
@@ -188,13 +195,14 @@ def evaluate(run: Run, model: Any, samples: list[Sample], pad_id: int) -> float:
 def train(config: TrainConfig) -> int:
     """Finetune `config.model` on `config.data` and save the result to `config.output`; return the exit code."""
     import torch
-    from transformers import get_scheduler
 
     run = Run(config)
     acc = run.accelerator
     tokenizer = load_tokenizer(config.model, config.trust_remote_code)
     new_token_ids = add_format_tokens(tokenizer, formats_used(config))
-    corpus = load_corpus(config, tokenizer)
+    # The main process of each machine tokenizes first and fills the sample cache; the others then read it.
+    with acc.local_main_process_first():
+        corpus = load_corpus(config, tokenizer, show_progress=acc.is_local_main_process)
     report_corpus(run, corpus)
     fingerprint = corpus.fingerprint(config)
 
@@ -218,9 +226,7 @@ def train(config: TrainConfig) -> int:
     steps_per_epoch = -(-len(corpus.epoch(0, config)) // per_step)
     total_steps = config.max_steps or max(1, round(config.epochs * steps_per_epoch))
     optimizer = make_optimizer(model, config)
-    scheduler_name = "constant_with_warmup" if config.lr_scheduler == "constant" else config.lr_scheduler
-    scheduler = get_scheduler(scheduler_name, optimizer, num_warmup_steps=config.warmup_steps,
-                              num_training_steps=total_steps)
+    scheduler = make_scheduler(optimizer, config.lr_scheduler, config.warmup_steps, total_steps)
     model, optimizer = acc.prepare(model, optimizer)
     # Not prepared: accelerate would step it once per process; ours counts optimizer steps already.
     acc.register_for_checkpointing(scheduler)
@@ -232,7 +238,8 @@ def train(config: TrainConfig) -> int:
         run.log(f"resumed from {path} at step {state.step} (epoch {state.epoch}, micro-batch {state.micro_batch})")
     peak = config.peak_tflops or (peak_tflops(torch.cuda.get_device_name()) if run.device.type == "cuda" else None)
     run.log(f"{total_steps} steps ({steps_per_epoch} per epoch), {flops.trainable_params:,} trainable parameters, "
-            f"attention {run.attn}{', packed' if config.packing else ''}, precision {acc.mixed_precision}")
+            f"attention {run.attn}{', packed' if config.packing else ''}, "
+            f"precision {precision_label(config.precision, str(acc.mixed_precision))}")
     if config.report_to:
         acc.init_trackers("gitocto-train", config={k: str(v) for k, v in to_yaml_dict(config).items()})
 
@@ -279,7 +286,10 @@ def train(config: TrainConfig) -> int:
         window_loss_tokens += step_loss_tokens
 
         due_log = state.step % config.log_every == 0 or state.step == total_steps
-        due_eval = bool(config.eval_every and state.step % config.eval_every == 0 and corpus.eval_samples)
+        # Eval every eval_every steps and after the last one, on the same line as the step's metrics.
+        due_eval = bool(corpus.eval_samples) and (
+            bool(config.eval_every and state.step % config.eval_every == 0) or state.step == total_steps
+        )
         if due_log or due_eval:
             last = {"step": state.step}
         if due_log:
@@ -326,11 +336,14 @@ def train(config: TrainConfig) -> int:
 
 def report_corpus(run: Run, corpus: Corpus) -> None:
     """Say how many samples each source gave and why records were skipped."""
+    describe_loading(corpus, run.log)
     sizes = ", ".join(str(len(g)) for g in corpus.groups)
     run.log(f"{corpus.n_records} records -> {sizes} training samples, {len(corpus.eval_samples)} held out for eval")
     if corpus.skipped:
         reasons = ", ".join(f"{n} {why}" for why, n in corpus.skipped.most_common())
-        run.log(f"skipped {sum(corpus.skipped.values())} records: {reasons}")
+        early = sum(corpus.early.values())
+        before = f" ({early} of them by length, before tokenizing)" if early else ""
+        run.log(f"skipped {sum(corpus.skipped.values())} records: {reasons}{before}")
 
 
 def logged_eval(path: Path, step: int) -> bool:
