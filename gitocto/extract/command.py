@@ -154,6 +154,7 @@ def _run(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, 
                 done += len(batch.commits)
                 rate = round(done / max(time.perf_counter() - start, 1e-6))
                 progress.update(task, advance=len(batch.commits), records=written, rate=rate)
+                del batch  # the writer holds it until written; nothing else does while the next chunk is built
 
 
 def _to_stdout(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, console: Console) -> int:

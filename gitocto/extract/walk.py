@@ -156,6 +156,9 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
         shas = list(dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha)
                                   if s != NULL_SHA))
         blobs = dict(zip(shas, reader.read(shas), strict=True))
+    # One decoded text per blob, shared by every record that holds it (a file's new version is the next change's
+    # old one): decoded once, kept in memory once.
+    texts: dict[str, tuple[str, str]] = {}
     for commit, changes in zip(raw, wanted, strict=True):
         if commit.sha in ctx.shallow_boundary:
             # Its parents are not in the clone: git would show every file as added, which is not the change made.
@@ -166,13 +169,14 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
             result.problems.append(f"{commit.sha}: object {missing[0]} is missing or corrupt")
             result.counts["skipped_unreadable_commit"] += 1
             continue
-        result.records += _commit_records(ctx, commit, changes, blobs, result.counts)
+        result.records += _commit_records(ctx, commit, changes, blobs, result.counts, texts)
     result.counts["commits"] += len(commits)
     return result
 
 
 def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange],
-                    blobs: dict[str, bytes | None], counts: Counter[str]) -> list[dict[str, Any]]:
+                    blobs: dict[str, bytes | None], counts: Counter[str],
+                    texts: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
     message, message_encoding = decode(commit.message)
     subject = message.split("\n", 1)[0].strip()
     message_hash = hashlib.blake2b(commit.message, digest_size=16).hexdigest()
@@ -189,8 +193,8 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
             continue
         old_file, _ = decode(change.old_path)
         new_file, _ = decode(change.new_path)
-        old_text, old_encoding = decode(old)
-        new_text, new_encoding = decode(new)
+        old_text, old_encoding = _text(change.old_sha, old, texts, blobs)
+        new_text, new_encoding = _text(change.new_sha, new, texts, blobs)
         kind = _KIND.get(change.status, "modified")
         records.append({
             "commit": commit.sha,
@@ -217,6 +221,18 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
             DEDUP_FIELD: f"{change.old_sha}{change.new_sha}{message_hash}",
         })
     return records
+
+
+def _text(sha: str, data: bytes, texts: dict[str, tuple[str, str]],
+          blobs: dict[str, bytes | None]) -> tuple[str, str]:
+    """The decoded text of blob `sha` (`data`), decoded on first use; its bytes are then let go (a decoded blob is
+    a text one under the size limit, which is all the later checks of its bytes ask)."""
+    got = texts.get(sha)
+    if got is None:
+        got = texts[sha] = decode(data)
+        if sha in blobs:
+            blobs[sha] = b""
+    return got
 
 
 def iter_chunk_results(ctx: RepoContext, commit_chunks: Sequence[list[str]], workers: int = 1) -> Iterator[ChunkResult]:
