@@ -14,12 +14,12 @@ import json
 import os
 import shutil
 import zlib
-from types import ModuleType
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from concurrent.futures import Future, ThreadPoolExecutor
+from types import ModuleType
 from typing import IO, Any
 
 import orjson
@@ -43,8 +43,8 @@ ARROW_PARTS = "arrow"
 # makes files a third smaller; higher levels cost more time than they save in size.
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 1
-# gzip level 1 (ISA-L's, or zlib's) in independent members of this many input bytes, compressed on every core (zlib lets go of the GIL):
-# concatenated members are one valid gzip file for `gzip -d`, Python's gzip and `datasets`.
+# gzip level 1 (ISA-L's, or zlib's) in independent members of this many input bytes, compressed on every core (both
+# let go of the GIL): concatenated members are one valid gzip file for `gzip -d`, Python's gzip and `datasets`.
 GZIP_LEVEL = 1
 GZIP_BLOCK = 4 << 20
 # Text per Parquet row group (and Arrow record batch): large enough for good compression, small enough that the
@@ -83,8 +83,10 @@ def json_lines(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
 
 
 def _gzip_block(data: bytes) -> bytes:
-    packer = _deflate.compressobj(GZIP_LEVEL, _deflate.DEFLATED, 31)  # wbits 31: a gzip member with header and CRC
-    return packer.compress(data) + packer.flush()
+    # wbits 31: a gzip member with its header and CRC.
+    packer = _deflate.compressobj(GZIP_LEVEL, _deflate.DEFLATED, 31)
+    member: bytes = packer.compress(data) + packer.flush()
+    return member
 
 
 def _blocks(lines: Iterable[bytes]) -> Iterator[bytes]:
