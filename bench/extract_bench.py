@@ -7,7 +7,8 @@ For each repository, over the newest N non-merge commits reachable from HEAD, it
 --repeats, each a fresh `git octo extract` process, so imports and the final join count; PyDriller: once):
   .jsonl / .parquet / .jsonl.gz   `git octo extract -o out.<ext> --workers W`, with its peak RSS
   PyDriller                       the same (before, message, after) triples, change kind and line counts, built
-                                  with PyDriller in-process (its import not counted) over --pydriller-max-commits
+                                  with PyDriller in a process of its own (its import not counted), over
+                                  --pydriller-max-commits
   git log -p (floor)              `git log -p` over the same commits, output thrown away: git's own diffs
   blob floor                      `git cat-file --batch` reading exactly the old and new blobs the records hold
 and prints each one's records/s with its ratio to PyDriller measured in the same run. Then a split of one
@@ -209,9 +210,12 @@ def bench_repo(repo: Path, args: argparse.Namespace) -> None:
     print(f"\n## {repo.name}: {n} non-merge commits (PyDriller: {pd_n}), {args.workers} worker(s), "
           f"median of {args.repeats}, load before: {os.getloadavg()[0]:.1f}", flush=True)
     rows: list[tuple[str, int, int, float, str]] = []
-    start = time.perf_counter()
-    pd_records = run_pydriller(repo, pd_n)
-    rows.append(("PyDriller", pd_n, pd_records, time.perf_counter() - start, ""))
+    # In a process of its own: its records would otherwise stay in this one's heap, and every process started
+    # from a large parent starts out with the parent's pages counted in its peak RSS.
+    out = subprocess.run([sys.executable, __file__, "--pydriller-only", str(repo), "--max-commits", str(pd_n)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    pd_records, pd_seconds = int(out[0]), float(out[1])
+    rows.append(("PyDriller", pd_n, pd_records, pd_seconds, ""))
     records = 0
     for kind in KINDS:
         runs = [run_octo(repo, n, kind, args.workers) for _ in range(args.repeats)]
@@ -249,7 +253,15 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="Print a cProfile summary of one extraction.")
+    parser.add_argument("--pydriller-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pydriller_only:
+        import pydriller  # noqa: F401  (imported before the clock starts, as in-process code would be)
+
+        start = time.perf_counter()
+        records = run_pydriller(args.repos[0], args.max_commits)
+        print(records, time.perf_counter() - start)
+        return 0
     print(f"cores: {os.cpu_count()}  load: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for repo in args.repos:
         bench_repo(repo, args)

@@ -129,10 +129,12 @@ def fetch_log(ctx: RepoContext, commits: list[str]) -> list[RawCommit] | LogErro
         return exc
 
 
-def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | LogError | None = None) -> ChunkResult:
+def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | LogError | None = None,
+                  reader: BlobReader | None = None) -> ChunkResult:
     """Records for `commits` (one chunk); a commit whose objects cannot be read is reported and left out.
 
-    `raw` is the chunk's log when it was already fetched (the sequential path fetches the next while building).
+    `raw` is the chunk's log when it was already fetched (the sequential path fetches the next while building);
+    `reader` a `cat-file` process kept for the whole run (its delta-base cache stays warm from chunk to chunk).
     """
     result = ChunkResult(commits=commits)
     if raw is None:
@@ -145,16 +147,19 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
             return result
         # Some object in this chunk is missing: go commit by commit so only the broken ones are lost.
         for sha in commits:
-            one = extract_chunk(ctx, [sha])
+            one = extract_chunk(ctx, [sha], reader=reader)
             result.records += one.records
             result.counts.update(one.counts)
             result.problems += one.problems
         return result
-    with BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader:
-        wanted = [[c for c in commit.changes if _wanted(c, result.counts)] for commit in raw]
-        # In commit order (not sorted): neighbouring versions share delta bases in cat-file's cache.
-        shas = list(dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha)
-                                  if s != NULL_SHA))
+    wanted = [[c for c in commit.changes if _wanted(c, result.counts)] for commit in raw]
+    # In commit order (not sorted): neighbouring versions share delta bases in cat-file's cache.
+    shas = list(dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha)
+                              if s != NULL_SHA))
+    if reader is None:
+        with BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as own:
+            blobs = dict(zip(shas, own.read(shas), strict=True))
+    else:
         blobs = dict(zip(shas, reader.read(shas), strict=True))
     # One decoded text per blob, shared by every record that holds it (a file's new version is the next change's
     # old one): decoded once, kept in memory once.
@@ -241,13 +246,14 @@ def iter_chunk_results(ctx: RepoContext, commit_chunks: Sequence[list[str]], wor
         from concurrent.futures import ThreadPoolExecutor
 
         # git computes the next chunk's diffs in its own process while this one reads blobs and builds records.
-        with ThreadPoolExecutor(max_workers=1) as prefetch:
+        with ThreadPoolExecutor(max_workers=1) as prefetch, \
+                BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader:
             ahead = prefetch.submit(fetch_log, ctx, commit_chunks[0]) if commit_chunks else None
             for i, chunk in enumerate(commit_chunks):
                 assert ahead is not None
                 raw = ahead.result()
                 ahead = prefetch.submit(fetch_log, ctx, commit_chunks[i + 1]) if i + 1 < len(commit_chunks) else None
-                yield extract_chunk(ctx, chunk, raw)
+                yield extract_chunk(ctx, chunk, raw, reader)
         return
     from collections import deque
     from concurrent.futures import Future
