@@ -1,15 +1,20 @@
-"""Records/s of `git octo extract` against PyDriller and two floors every tool pays, on one repository.
+"""Records/s of `git octo extract` on real repositories against PyDriller and two floors every tool pays.
 
-    python bench/extract_bench.py REPO [--max-commits N] [--pydriller-max-commits N] [--repeats 3] [--profile]
+    python bench/extract_bench.py REPO [REPO ...] [--max-commits N] [--pydriller-max-commits N] [--repeats 3]
+                                  [--workers 1] [--profile]
 
-Over the same non-merge commits (the newest N reachable from HEAD) it times, median of --repeats:
-  gitocto (1 worker)     the extraction with one worker, written to a Parquet file (no filters)
-  gitocto (all cores)    the same with --workers = cores
-  PyDriller              the same records (before, message, after, change kind, line counts) built with PyDriller
-  git log -p             `git log -p` over the same commits, output thrown away (a floor: git's own diffs)
-  blob floor             `git cat-file --batch` reading exactly the old and new blobs the records hold
-and prints each one's records/s and gitocto's speed-up over PyDriller. --profile adds a cProfile summary of the
-one-worker run (time in git's processes shows up as waits on their pipes).
+For each repository, over the newest N non-merge commits reachable from HEAD, it measures (our runs: median of
+--repeats, each a fresh `git octo extract` process, so imports and the final join count; PyDriller: once):
+  .jsonl / .parquet / .jsonl.gz   `git octo extract -o out.<ext> --workers W`, with its peak RSS
+  PyDriller                       the same (before, message, after) triples, change kind and line counts, built
+                                  with PyDriller in a process of its own (its import not counted), over
+                                  --pydriller-max-commits
+  git log -p (floor)              `git log -p` over the same commits, output thrown away: git's own diffs
+  blob floor                      `git cat-file --batch` reading exactly the old and new blobs the records hold
+and prints each one's records/s with its ratio to PyDriller measured in the same run. Then a split of one
+sequential one-worker pass into walk (git log + cat-file reads), build (records from blobs, dedup), encode (JSONL
+lines / Arrow table) and write (file writes / Parquet encoding and compression), each timed on its own.
+--profile adds a cProfile summary (own time) of one in-process extraction to .jsonl.
 """
 
 from __future__ import annotations
@@ -27,21 +32,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
+import pyarrow.parquet as pq
 
-from gitocto.extract.command import extract_command
+from gitocto.extract import walk
 from gitocto.extract.options import ExtractOptions
-from gitocto.git.streams import NULL_SHA, log_raw
+from gitocto.extract.output import ParquetStream, gzip_members, json_lines, to_table
+from gitocto.extract.pipeline import dedup_key
+from gitocto.git.streams import NULL_SHA, BlobReader, log_raw
 
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """The median wall time of `repeats` calls of `fn`."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+KINDS = ("jsonl", "parquet", "jsonl.gz")
 
 
 def commits_of(repo: Path, n: int) -> list[str]:
@@ -51,19 +50,32 @@ def commits_of(repo: Path, n: int) -> list[str]:
     return out.split()
 
 
-def run_gitocto(repo: Path, n: int, workers: int) -> int:
-    """Extract into a fresh Parquet file; return the number of records."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out.parquet"
-        console = Console(file=io.StringIO())
-        extract_command([str(repo)], str(out), ExtractOptions(max_commits=n, workers=workers), console=console)
-        import pyarrow.parquet as pq
+def run_octo(repo: Path, n: int, kind: str, workers: int) -> tuple[float, float, int]:
+    """`git octo extract` into a fresh `out.<kind>`: (seconds, peak RSS in MB, records)."""
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        out = Path(tmp) / f"out.{kind}"
+        cmd = [sys.executable, "-c", "import sys; from gitocto.cli import main; sys.exit(main())", "extract",
+               str(repo), "-o", str(out), "--max-commits", str(n), "--workers", str(workers)]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed with {proc.returncode}")
+        if kind == "parquet":
+            records = int(pq.read_metadata(out).num_rows)
+        else:
+            import gzip
 
-        return int(pq.read_metadata(out).num_rows)
+            opener = gzip.open if kind.endswith(".gz") else open
+            with opener(out, "rb") as fh:
+                records = sum(1 for _ in fh)
+        return seconds, usage.ru_maxrss / 1024, records
 
 
 def run_pydriller(repo: Path, n: int) -> int:
-    """The same records written the way most research code does it, with PyDriller."""
+    """The same triples built the way most research code does it, with PyDriller; the number of records."""
     from pydriller import Repository
 
     records = []
@@ -88,18 +100,21 @@ def run_pydriller(repo: Path, n: int) -> int:
     return len(records)
 
 
-def run_git_log_p(repo: Path, n: int) -> None:
-    """`git log -p` over the same commits, output discarded."""
-    subprocess.run(["git", "-C", str(repo), "log", "-p", "--no-merges", f"--max-count={n}", "HEAD"],
-                   stdout=subprocess.DEVNULL, check=True)
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def git_dir_of(repo: Path) -> Path:
+    return Path(subprocess.run(["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"], capture_output=True,
+                               text=True, check=True).stdout.strip())
 
 
 def blob_list(repo: Path, commits: list[str]) -> bytes:
     """The old and new blob ids of every regular-file change in `commits`, one per line (not timed)."""
-    git_dir = Path(subprocess.run(["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"], capture_output=True,
-                                  text=True, check=True).stdout.strip())
     shas = []
-    for commit in log_raw(git_dir, commits):
+    for commit in log_raw(git_dir_of(repo), commits):
         for c in commit.changes:
             if "160000" in (c.old_mode, c.new_mode) or "120000" in (c.old_mode, c.new_mode):
                 continue
@@ -107,63 +122,149 @@ def blob_list(repo: Path, commits: list[str]) -> bytes:
     return "".join(f"{s}\n" for s in shas).encode()
 
 
+def run_git_log_p(repo: Path, n: int) -> None:
+    subprocess.run(["git", "-C", str(repo), "log", "-p", "--no-merges", f"--max-count={n}", "HEAD"],
+                   stdout=subprocess.DEVNULL, check=True)
+
+
 def run_blob_floor(repo: Path, shas: bytes) -> None:
-    """`git cat-file --batch` over exactly those blobs, output discarded."""
-    subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], input=shas, stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], input=shas, stdout=subprocess.DEVNULL,
+                   check=True)
 
 
-def profile_summary(repo: Path, n: int, top: int = 15) -> str:
-    """cProfile of the one-worker extraction: the functions with the most own time."""
+def split(repo: Path, n: int) -> dict[str, float]:
+    """One sequential one-worker pass, each stage timed on its own (no overlap, unlike the real run)."""
+    ctx, commits = walk.prepare(repo, ExtractOptions(max_commits=n))
+    t = dict.fromkeys(("walk: git log", "walk: blob reads", "build", "encode JSONL", "write JSONL",
+                       "encode Arrow", "write Parquet"), 0.0)
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        stream = ParquetStream(Path(tmp) / "s.parquet", walk.COLUMNS)
+        with open(Path(tmp) / "s.jsonl", "wb", buffering=1 << 20) as jsonl:
+            for chunk in walk.chunks(commits):
+                start = time.perf_counter()
+                raw = walk.fetch_log(ctx, chunk)
+                t["walk: git log"] += time.perf_counter() - start
+                if isinstance(raw, Exception):
+                    continue
+                shas = list(dict.fromkeys(s for c in raw for ch in c.changes for s in (ch.old_sha, ch.new_sha)
+                                          if s != NULL_SHA))
+                start = time.perf_counter()
+                with BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader:
+                    for _ in reader.read(shas):
+                        pass
+                blob_seconds = time.perf_counter() - start
+                t["walk: blob reads"] += blob_seconds
+                # extract_chunk reads the blobs again (now from the OS cache): its time less the read above.
+                start = time.perf_counter()
+                records = walk.extract_chunk(ctx, chunk, raw).records
+                for r in records:
+                    dedup_key(r)
+                t["build"] += max(0.0, time.perf_counter() - start - blob_seconds)
+                start = time.perf_counter()
+                lines = list(json_lines(records))
+                t["encode JSONL"] += time.perf_counter() - start
+                start = time.perf_counter()
+                jsonl.writelines(lines)
+                t["write JSONL"] += time.perf_counter() - start
+                del lines
+                start = time.perf_counter()
+                table = to_table(records, walk.COLUMNS)
+                t["encode Arrow"] += time.perf_counter() - start
+                start = time.perf_counter()
+                stream.write_table(table)
+                t["write Parquet"] += time.perf_counter() - start
+            start = time.perf_counter()
+            jsonl.flush()
+            t["write JSONL"] += time.perf_counter() - start
+        start = time.perf_counter()
+        stream.finish()
+        t["write Parquet"] += time.perf_counter() - start
+        start = time.perf_counter()
+        with open(Path(tmp) / "s.jsonl", "rb") as fh, open(Path(tmp) / "s.jsonl.gz", "wb") as out:
+            out.writelines(gzip_members(iter(fh.readline, b"")))
+        t["gzip (1 thread)"] = time.perf_counter() - start
+    return t
+
+
+def profile_summary(repo: Path, n: int, top: int = 12) -> str:
+    """cProfile (own time) of one in-process extraction to .jsonl; the writer thread's time is not in it."""
+    from rich.console import Console
+
+    from gitocto.extract.command import extract_command
+
     profiler = cProfile.Profile()
-    profiler.enable()
-    run_gitocto(repo, n, 1)
-    profiler.disable()
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        profiler.enable()
+        extract_command([str(repo)], str(Path(tmp) / "p.jsonl"), ExtractOptions(max_commits=n),
+                        console=Console(file=io.StringIO()))
+        profiler.disable()
     buf = io.StringIO()
     pstats.Stats(profiler, stream=buf).sort_stats("tottime").print_stats(top)
     return buf.getvalue()
 
 
+def bench_repo(repo: Path, args: argparse.Namespace) -> None:
+    commits = commits_of(repo, args.max_commits)
+    n = len(commits)
+    pd_n = min(n, args.pydriller_max_commits or n)
+    print(f"\n## {repo.name}: {n} non-merge commits (PyDriller: {pd_n}), {args.workers} worker(s), "
+          f"median of {args.repeats}, load before: {os.getloadavg()[0]:.1f}", flush=True)
+    rows: list[tuple[str, int, int, float, str]] = []
+    # In a process of its own: its records would otherwise stay in this one's heap, and every process started
+    # from a large parent starts out with the parent's pages counted in its peak RSS.
+    out = subprocess.run([sys.executable, __file__, "--pydriller-only", str(repo), "--max-commits", str(pd_n)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    pd_records, pd_seconds = int(out[0]), float(out[1])
+    rows.append(("PyDriller", pd_n, pd_records, pd_seconds, ""))
+    records = 0
+    for kind in KINDS:
+        runs = [run_octo(repo, n, kind, args.workers) for _ in range(args.repeats)]
+        records = runs[0][2]
+        rows.append((f"git octo extract -o out.{kind}", n, records, statistics.median(r[0] for r in runs),
+                     f"{max(r[1] for r in runs):.0f}"))
+    shas = blob_list(repo, commits)
+    rows.append(("git log -p (floor)", n, records,
+                 statistics.median(timed(lambda: run_git_log_p(repo, n)) for _ in range(args.repeats)), ""))
+    rows.append(("git cat-file --batch blobs (floor)", n, records,
+                 statistics.median(timed(lambda: run_blob_floor(repo, shas)) for _ in range(args.repeats)), ""))
+    pd_rate = pd_records / rows[0][3]
+    print("| engine | commits | records | seconds | records/s | × PyDriller | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, commits_n, recs, seconds, rss in rows:
+        rate = recs / seconds
+        print(f"| {name} | {commits_n} | {recs} | {seconds:.2f} | {rate:.0f} | {rate / pd_rate:.1f} | {rss} |")
+    jsonl_s, gz_s = rows[1][3], rows[3][3]
+    print(f".jsonl.gz / .jsonl time: {gz_s / jsonl_s:.2f}×;  .jsonl vs git log -p floor: "
+          f"{rows[4][3] / jsonl_s:.2f}× its rate;  load after: {os.getloadavg()[0]:.1f}")
+    stages = split(repo, n)
+    total = sum(v for k, v in stages.items() if not k.startswith("gzip"))
+    print("split of one sequential pass (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+          + f"; sum {total:.2f}", flush=True)
+    if args.profile:
+        print(profile_summary(repo, n))
+
+
 def main() -> int:
-    """Run every measurement and print the table and ratios."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("repo", type=Path)
+    parser.add_argument("repos", type=Path, nargs="+")
     parser.add_argument("--max-commits", type=int, default=1_000_000, help="Newest N non-merge commits.")
     parser.add_argument("--pydriller-max-commits", type=int, default=None,
                         help="Fewer commits for PyDriller (it is slow); its rate is still records/s.")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Workers for the all-cores run.")
-    parser.add_argument("--profile", action="store_true", help="Print a cProfile summary of the one-worker run.")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="Print a cProfile summary of one extraction.")
+    parser.add_argument("--pydriller-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pydriller_only:
+        import pydriller  # noqa: F401  (imported before the clock starts, as in-process code would be)
 
-    commits = commits_of(args.repo, args.max_commits)
-    n = len(commits)
-    pd_n = min(n, args.pydriller_max_commits or n)
-    records = run_gitocto(args.repo, n, 1)
-    pd_records = run_pydriller(args.repo, pd_n)
-    shas = blob_list(args.repo, commits)
-    rows = [
-        ("gitocto (1 worker)", n, records, median_seconds(lambda: run_gitocto(args.repo, n, 1), args.repeats)),
-        (f"gitocto ({args.workers} workers)", n, records,
-         median_seconds(lambda: run_gitocto(args.repo, n, args.workers), args.repeats)),
-        ("PyDriller", pd_n, pd_records, median_seconds(lambda: run_pydriller(args.repo, pd_n), args.repeats)),
-        ("git log -p (floor)", n, records, median_seconds(lambda: run_git_log_p(args.repo, n), args.repeats)),
-        ("git cat-file --batch blobs (floor)", n, records,
-         median_seconds(lambda: run_blob_floor(args.repo, shas), args.repeats)),
-    ]
-    print(f"repository: {args.repo}  non-merge commits: {n}  records: {records}  cores: {os.cpu_count()}  "
-          f"median of {args.repeats}")
-    print(f"| {'engine':38} | commits | records | seconds | records/s |")
-    print(f"|{'-' * 40}|---------|---------|---------|-----------|")
-    rates = {}
-    for name, commits_n, recs, seconds in rows:
-        rates[name] = recs / seconds
-        print(f"| {name:38} | {commits_n:7} | {recs:7} | {seconds:7.2f} | {recs / seconds:9.0f} |")
-    pd_rate = rates["PyDriller"]
-    print(f"speed-up over PyDriller: 1 worker {rates['gitocto (1 worker)'] / pd_rate:.1f}x, "
-          f"{args.workers} workers {rates[rows[1][0]] / pd_rate:.1f}x")
-    print(f"1 worker vs git log -p floor: {rates['gitocto (1 worker)'] / rates['git log -p (floor)']:.2f}x the rate")
-    if args.profile:
-        print(profile_summary(args.repo, n))
+        start = time.perf_counter()
+        records = run_pydriller(args.repos[0], args.max_commits)
+        print(records, time.perf_counter() - start)
+        return 0
+    print(f"cores: {os.cpu_count()}  load: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for repo in args.repos:
+        bench_repo(repo, args)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import sys
 import time
@@ -28,6 +29,7 @@ from gitocto.extract.output import (
     format_of,
     join_parts,
     parts_dir_for,
+    parts_format,
     stdout_writer,
 )
 from gitocto.extract.pipeline import DROP_PREFIX, DUPLICATE, rule_context
@@ -61,16 +63,20 @@ def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, 
                             "rerun with the same ones, or remove it to extract again")
         console.print(f"{output} is complete from an earlier run; nothing to do (remove it to extract again)")
         return 0
-    # Parts of a single Parquet file are rewritten when joined, so they are stored uncompressed meanwhile.
-    writer = PartWriter(parts_dir_for(path) if fmt else path, fmt or shard_format, COLUMNS,
-                        compression="none" if fmt == "parquet" else "zstd")
-    check_same_run(writer.state_dir, settings, f"{writer.directory} holds parts")
-    state = writer.load()
-    if state.done:
-        console.print(f"resuming: {len(state.done)} commits already extracted")
-    _run(targets, options, writer, state, console)
+    # Parts of a single Parquet file are rewritten when joined, so they are kept as Arrow files meanwhile.
+    with PartWriter(parts_dir_for(path) if fmt else path, parts_format(fmt) if fmt else shard_format,
+                    COLUMNS) as writer:
+        check_same_run(writer.state_dir, settings, f"{writer.directory} holds parts")
+        state = writer.load()
+        if state.done:
+            console.print(f"resuming: {len(state.done)} commits already extracted")
+        if fmt == "parquet" and state.next_index == 0:
+            writer.stream_into(path)
+        _run(targets, options, writer, state, console)
+        streamed = writer.finish_stream()
     if fmt is not None:
-        join_parts(writer.parts(), path, fmt, COLUMNS)
+        if not streamed:
+            join_parts(writer.parts(), path, fmt, COLUMNS)
         _write_summary(path, state.counts, state.problems, settings)
         shutil.rmtree(writer.directory, ignore_errors=True)
     print_summary(console, state.counts, state.problems, output)
@@ -159,19 +165,29 @@ def _run(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, 
                 done += len(batch.commits)
                 rate = round(done / max(time.perf_counter() - start, 1e-6))
                 progress.update(task, advance=len(batch.commits), records=written, rate=rate)
+                del batch  # the writer holds it until written; nothing else does while the next chunk is built
 
 
 def _to_stdout(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, console: Console) -> int:
-    write = stdout_writer(sys.stdout)
+    sys.stdout.flush()
+    write = stdout_writer(sys.stdout.buffer)
     counts: Counter[str] = Counter()
     problems: list[str] = []
     seen: set[str] = set()
     forks = Forks(targets)
-    for i, (ctx, commits) in enumerate(targets):
-        for batch in forks.process(ctx, forks.owned(i, commits), options, seen):
-            write(batch.records)
-            counts.update(batch.counts)
-            problems.extend(batch.problems)
+    try:
+        for i, (ctx, commits) in enumerate(targets):
+            for batch in forks.process(ctx, forks.owned(i, commits), options, seen):
+                write(batch.records)
+                counts.update(batch.counts)
+                problems.extend(batch.problems)
+    except BrokenPipeError:
+        # The reader has gone (`| head`): stop quietly with success, as `git log | head` does. Python's own flush
+        # of stdout at exit would hit the closed pipe again, so stdout now points at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 0
     print_summary(console, counts, problems, "stdout")
     return 0
 

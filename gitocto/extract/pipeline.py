@@ -69,4 +69,6 @@ def process(ctx: RepoContext, commits: Sequence[str], options: ExtractOptions, s
             batch.keys.append(key)
             batch.records.append(record)
         batch.counts["records_written"] += len(batch.records)
+        del result, kept
         yield batch
+        del batch  # not held while the next chunk is built: memory is bounded by the chunks in flight

@@ -23,7 +23,7 @@ from gitocto.extract.text import decode, is_binary
 from gitocto.git.repository import git, license_text, open_repository
 from gitocto.git.streams import NULL_SHA, BlobReader, LogError, OversizeBlob, RawChange, RawCommit, log_raw
 
-CHUNK_COMMITS = 500
+CHUNK_COMMITS = 200
 DEDUP_FIELD = "_dedup_key"
 _KIND = {"M": "modified", "A": "added", "D": "deleted", "R": "renamed", "T": "modified", "C": "added"}
 GITLINK, SYMLINK = "160000", "120000"
@@ -132,10 +132,12 @@ def fetch_log(ctx: RepoContext, commits: list[str]) -> list[RawCommit] | LogErro
         return exc
 
 
-def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | LogError | None = None) -> ChunkResult:
+def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | LogError | None = None,
+                  reader: BlobReader | None = None) -> ChunkResult:
     """Records for `commits` (one chunk); a commit whose objects cannot be read is reported and left out.
 
-    `raw` is the chunk's log when it was already fetched (the sequential path fetches the next while building).
+    `raw` is the chunk's log when it was already fetched (the sequential path fetches the next while building);
+    `reader` a `cat-file` process kept for the whole run (its delta-base cache stays warm from chunk to chunk).
     """
     result = ChunkResult(commits=commits)
     if raw is None:
@@ -148,17 +150,23 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
             return result
         # Some object in this chunk is missing: go commit by commit so only the broken ones are lost.
         for sha in commits:
-            one = extract_chunk(ctx, [sha])
+            one = extract_chunk(ctx, [sha], reader=reader)
             result.records += one.records
             result.counts.update(one.counts)
             result.problems += one.problems
         return result
-    with BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader:
-        wanted = [[c for c in commit.changes if _wanted(c, result.counts)] for commit in raw]
-        # In commit order (not sorted): neighbouring versions share delta bases in cat-file's cache.
-        shas = list(dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha)
-                                  if s != NULL_SHA))
+    wanted = [[c for c in commit.changes if _wanted(c, result.counts)] for commit in raw]
+    # In commit order (not sorted): neighbouring versions share delta bases in cat-file's cache.
+    shas = list(dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha)
+                              if s != NULL_SHA))
+    if reader is None:
+        with BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as own:
+            blobs = dict(zip(shas, own.read(shas), strict=True))
+    else:
         blobs = dict(zip(shas, reader.read(shas), strict=True))
+    # One decoded text per blob, shared by every record that holds it (a file's new version is the next change's
+    # old one): decoded once, kept in memory once.
+    texts: dict[str, tuple[str, str]] = {}
     for commit, changes in zip(raw, wanted, strict=True):
         if commit.sha in ctx.shallow_boundary:
             # Its parents are not in the clone: git would show every file as added, which is not the change made.
@@ -169,13 +177,14 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
             result.problems.append(f"{commit.sha}: object {missing[0]} is missing or corrupt")
             result.counts["skipped_unreadable_commit"] += 1
             continue
-        result.records += _commit_records(ctx, commit, changes, blobs, result.counts)
+        result.records += _commit_records(ctx, commit, changes, blobs, result.counts, texts)
     result.counts["commits"] += len(commits)
     return result
 
 
 def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange],
-                    blobs: dict[str, bytes | None], counts: Counter[str]) -> list[dict[str, Any]]:
+                    blobs: dict[str, bytes | None], counts: Counter[str],
+                    texts: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
     message, message_encoding = decode(commit.message)
     subject = message.split("\n", 1)[0].strip()
     message_hash = hashlib.blake2b(commit.message, digest_size=16).hexdigest()
@@ -194,8 +203,8 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
             continue
         old_file, _ = decode(change.old_path)
         new_file, _ = decode(change.new_path)
-        old_text, old_encoding = decode(old)
-        new_text, new_encoding = decode(new)
+        old_text, old_encoding = _text(change.old_sha, old, texts, blobs)
+        new_text, new_encoding = _text(change.new_sha, new, texts, blobs)
         kind = _KIND.get(change.status, "modified")
         lang, lang_source = language_and_source(new_file)
         records.append({
@@ -228,19 +237,32 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
     return records
 
 
+def _text(sha: str, data: bytes, texts: dict[str, tuple[str, str]],
+          blobs: dict[str, bytes | None]) -> tuple[str, str]:
+    """The decoded text of blob `sha` (`data`), decoded on first use; its bytes are then let go (a decoded blob is
+    a text one under the size limit, which is all the later checks of its bytes ask)."""
+    got = texts.get(sha)
+    if got is None:
+        got = texts[sha] = decode(data)
+        if sha in blobs:
+            blobs[sha] = b""
+    return got
+
+
 def iter_chunk_results(ctx: RepoContext, commit_chunks: Sequence[list[str]], workers: int = 1) -> Iterator[ChunkResult]:
     """Extract each chunk, in order; with `workers` > 1 the chunks run in a process pool."""
     if workers <= 1 or len(commit_chunks) <= 1:
         from concurrent.futures import ThreadPoolExecutor
 
         # git computes the next chunk's diffs in its own process while this one reads blobs and builds records.
-        with ThreadPoolExecutor(max_workers=1) as prefetch:
+        with ThreadPoolExecutor(max_workers=1) as prefetch, \
+                BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader:
             ahead = prefetch.submit(fetch_log, ctx, commit_chunks[0]) if commit_chunks else None
             for i, chunk in enumerate(commit_chunks):
                 assert ahead is not None
                 raw = ahead.result()
                 ahead = prefetch.submit(fetch_log, ctx, commit_chunks[i + 1]) if i + 1 < len(commit_chunks) else None
-                yield extract_chunk(ctx, chunk, raw)
+                yield extract_chunk(ctx, chunk, raw, reader)
         return
     from collections import deque
     from concurrent.futures import Future

@@ -1,0 +1,111 @@
+"""How records are written: every format holds the same records, gzip output is plain gzip, a single Parquet file
+resumes from its parts, and a closed stdout pipe ends the run quietly."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from extract_helpers import read_output
+
+from gitocto.extract import output, walk
+from gitocto.extract.command import extract_command
+from gitocto.extract.options import ExtractOptions
+
+
+@pytest.fixture
+def busy(make_repo: Any) -> Any:
+    """Thirty commits of a large text file with non-ASCII text: megabytes of records, several chunks and gzip
+    blocks, and Parquet row groups."""
+    repo = make_repo("busy")
+    for i in range(30):
+        body = "".join(f"línea {j} ✓ of version {i}\n" for j in range(4000))
+        repo.commit(f"Version {i}: ünïcode subject", {"data/big.txt": body, "src/n.py": f"N = {i}\n"})
+    return repo
+
+
+def test_every_format_holds_the_same_records(busy: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(walk, "CHUNK_COMMITS", 7)
+    monkeypatch.setattr(output, "GZIP_BLOCK", 100_000)
+    monkeypatch.setattr(output, "ROW_GROUP_BYTES", 300_000)
+    outputs = {}
+    for name, fmt in (("o.jsonl", ""), ("o.jsonl.gz", ""), ("o.parquet", ""), ("shards_p", "parquet"),
+                      ("shards_g", "jsonl.gz")):
+        target = str(tmp_path / name)
+        assert extract_command([str(busy.path)], target, ExtractOptions(), shard_format=fmt or "parquet") == 0
+        outputs[name] = read_output(tmp_path / name)
+    stdout = subprocess.run([sys.executable, "-c", "import sys; from gitocto.cli import main; sys.exit(main())",
+                             "extract", str(busy.path), "-o", "-"], capture_output=True, check=True)
+    outputs["stdout"] = [json.loads(line) for line in stdout.stdout.splitlines()]
+    first = outputs["o.jsonl"]
+    assert len(first) == 60 and first[0]["subject"] == "Version 29: ünïcode subject"
+    assert "✓" in first[0]["new_contents"]
+    for name, records in outputs.items():
+        assert records == first, name
+    # Streamed in row groups of bounded size, not one table per file.
+    assert pq.read_metadata(tmp_path / "o.parquet").num_row_groups > 5
+
+
+def test_gzip_output_is_read_by_the_gzip_tool(busy: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(output, "GZIP_BLOCK", 100_000)  # many members, compressed in parallel
+    out = tmp_path / "o.jsonl.gz"
+    assert extract_command([str(busy.path)], str(out), ExtractOptions()) == 0
+    assert extract_command([str(busy.path)], str(tmp_path / "o.jsonl"), ExtractOptions()) == 0
+    gunzip = shutil.which("gzip")
+    assert gunzip is not None
+    plain = subprocess.run([gunzip, "-dc", str(out)], capture_output=True, check=True).stdout
+    assert plain == (tmp_path / "o.jsonl").read_bytes()
+    assert gzip.decompress(out.read_bytes()) == plain
+
+
+def test_interrupted_single_parquet_file_resumes_from_its_parts(busy: Any, tmp_path: Path,
+                                                                monkeypatch: Any) -> None:
+    monkeypatch.setattr(walk, "CHUNK_COMMITS", 4)
+    clean = tmp_path / "clean.parquet"
+    assert extract_command([str(busy.path)], str(clean), ExtractOptions()) == 0
+    out = tmp_path / "o.parquet"
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    class Crash(Exception):
+        pass
+
+    def crash_on_the_fifth_rename(src: Any, dst: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise Crash
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_the_fifth_rename)
+    with pytest.raises(Crash):
+        extract_command([str(busy.path)], str(out), ExtractOptions())
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert not out.exists()
+    # Nothing of the streamed file is left behind, only the finished parts.
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    assert extract_command([str(busy.path)], str(out), ExtractOptions()) == 0
+    assert read_output(out) == read_output(clean)
+
+
+def test_stdout_into_a_closed_pipe_ends_quietly(busy: Any) -> None:
+    octo = [sys.executable, "-c", "import sys; from gitocto.cli import main; sys.exit(main())"]
+    proc = subprocess.Popen([*octo, "extract", str(busy.path), "-o", "-"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does: megabytes are still to come
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert first.startswith(b'{"commit":') and err == ""
+    # The same through a real shell pipeline.
+    shell = subprocess.run(["bash", "-c", 'set -o pipefail; "$@" | head -c 100 >/dev/null', "sh", *octo, "extract",
+                            str(busy.path), "-o", "-"], capture_output=True, text=True, timeout=120)
+    assert shell.returncode == 0 and shell.stderr == ""
