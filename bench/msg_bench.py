@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gitocto.msg import repo as gitrepo  # noqa: E402
+from gitocto.git import worktree as gitrepo  # noqa: E402
 from gitocto.msg.bleu import bnorm  # noqa: E402
 from gitocto.msg.index import open_index  # noqa: E402
 from gitocto.msg.model import changed_files  # noqa: E402

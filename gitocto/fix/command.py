@@ -9,10 +9,10 @@ from functools import partial
 from pathlib import Path
 
 from gitocto.code.parsers import language_for_path
+from gitocto.committime.settings import Settings, load_settings
 from gitocto.errors import OctoError
 from gitocto.fix.syntax import SyntaxIssue, check_source
-from gitocto.msg import repo
-from gitocto.msg.settings import Settings, load_settings
+from gitocto.git import worktree as repo
 
 DEFAULT_FIX_TIMEOUT_S = 300.0
 CHECK_OUTPUT_LINES = 20
@@ -97,8 +97,8 @@ def fix_command(
 
 def _repair_files(root: Path, paths: Sequence[str], settings: Settings, apply: bool) -> None:
     from gitocto.backends.base import make_backend
+    from gitocto.committime.deadline import call_within
     from gitocto.fix.repair import repair, unified_diff
-    from gitocto.hooks.deadline import call_within
     from gitocto.msg.model import import_client, local_options
 
     import_client(settings.backend)

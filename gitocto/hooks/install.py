@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitocto.errors import OctoError
-from gitocto.msg import repo
+from gitocto.git import worktree as repo
 
 HOOK_NAMES = ("prepare-commit-msg", "pre-commit")
 CHAINED_SUFFIX = ".pre-octo"
@@ -100,7 +100,7 @@ def _write_executable(target: Path, text: str) -> None:
 
 def _warm_index(cwd: str) -> None:
     """Build the NNGen index now, so the first hook run does not spend its time budget on it."""
-    from gitocto.msg.settings import load_settings
+    from gitocto.committime.settings import load_settings
 
     try:
         if load_settings(cwd).backend != "nn" or repo.head_commit(cwd) is None:

@@ -12,7 +12,7 @@ from gitocto.code.parsers import language_for_path
 from gitocto.errors import OctoError
 from gitocto.fix.command import staged_paths, syntax_issues
 from gitocto.fix.syntax import SyntaxIssue, check_source
-from gitocto.msg import repo
+from gitocto.git import worktree as repo
 
 
 def file_issues(cwd: str, names: Sequence[str]) -> dict[str, list[SyntaxIssue]]:

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gitocto.committime.deadline import run_with_deadline
+from gitocto.committime.settings import Settings, load_settings
 from gitocto.errors import OctoError
-from gitocto.hooks.deadline import run_with_deadline
-from gitocto.msg import repo
-from gitocto.msg.settings import Settings, load_settings
+from gitocto.git import worktree as repo
 
 # Message sources (git's second argument) that mean the user or git already wrote the message.
 SKIP_SOURCES = frozenset({"message", "commit", "merge", "squash"})

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from gitocto.msg import repo
+from gitocto.git import worktree as repo
 from gitocto.msg.segment import Segment, write_segment
 from gitocto.msg.tokens import CommitRecord, DiffTokens, iter_history
 

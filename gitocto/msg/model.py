@@ -10,7 +10,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from gitocto.msg import repo
+from gitocto.git import worktree as repo
 
 MAX_BEFORE_CHARS = 6000
 STOPS = ("<commit_after>", "<commit_before>", "<commit_msg>", "<|endoftext|>", "</s>", "\n\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from gitocto.committime.settings import Settings, load_settings
 from gitocto.errors import OctoError
-from gitocto.msg import repo
-from gitocto.msg.settings import Settings, load_settings
+from gitocto.git import worktree as repo
 
 MAX_NEW_TOKENS = 48
 
@@ -82,7 +82,7 @@ def msg_command(
         return suggest(cwd, settings, rev, progress=lambda line: print(line, file=sys.stderr), location=location)
 
     if settings.uses_model:
-        from gitocto.hooks.deadline import call_within
+        from gitocto.committime.deadline import call_within
         from gitocto.msg.model import import_client
 
         import_client(settings.backend)

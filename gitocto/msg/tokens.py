@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from gitocto.errors import OctoError
-from gitocto.msg.repo import DIFF_OPTIONS
+from gitocto.git.worktree import DIFF_OPTIONS
 
 # Identifier-like words and numbers; punctuation carries little signal and makes every posting list long.
 TOKEN_RE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from gitocto.committime.settings import DEFAULT_TIMEOUT_S
 from gitocto.hooks.install import install
-from gitocto.msg.settings import DEFAULT_TIMEOUT_S
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from commit_helpers import HISTORY, SIMILAR_TO_RETRY, octo
 
+from gitocto.committime.settings import load_settings
 from gitocto.errors import OctoError
 from gitocto.msg.bleu import bnorm, normalize
 from gitocto.msg.index import open_index
 from gitocto.msg.model import build_prompt, clean_message
-from gitocto.msg.settings import load_settings
 from gitocto.msg.suggest import suggest
 
 

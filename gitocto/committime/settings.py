@@ -6,7 +6,7 @@ import math
 from typing import NamedTuple
 
 from gitocto.errors import OctoError
-from gitocto.msg import repo
+from gitocto.git import worktree as repo
 
 MSG_BACKENDS = ("nn", "hf", "openai", "vllm")
 HOOK_MODES = ("fill", "comment")
