@@ -101,9 +101,9 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
                "--limit", "1", "-o", "{tmp}/bench.json"], "pass --data-dir"),
     "bench-model": (["bench", "--model", "bigcode/starcoderbase-1b", "--backend", "hf", "--lang", "python",
                      "--limit", "1", "--data-dir", "{tmp}", "-o", "{tmp}/bench.json"], "pass --model"),
-    "decontaminate": (["decontaminate", "{tmp}/records.jsonl", "-o", "{tmp}/clean.jsonl"], "pass --data-dir"),
+    "decontaminate": (["decontaminate", "{tmp}/records.jsonl", "-o", "{tmp}/clean.jsonl"], "pass --benchmark"),
     "synth": (["synth", "oss-instruct", "--source", "{tmp}/records.jsonl", "-o", "{tmp}/synth.jsonl", "-n", "1",
-               "--teacher", "hf", "--model", "bigcode/starcoderbase-1b"], "pass --data-dir"),
+               "--teacher", "hf", "--model", "bigcode/starcoderbase-1b"], "pass --model"),
 }
 
 

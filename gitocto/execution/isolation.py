@@ -83,8 +83,10 @@ def _under(path: str, roots: Sequence[str]) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _python_dirs() -> tuple[str, ...]:
-    exe = os.path.realpath(sys.executable)
-    dirs = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), str(Path(exe).parent.parent)}
+    # The base installation only: programs run under it (runners.base_python), never under a virtual environment,
+    # which may sit inside the user's repository.
+    exe = os.path.realpath(str(getattr(sys, "_base_executable", None) or sys.executable))
+    dirs = {os.path.realpath(sys.base_prefix), str(Path(exe).parent.parent)}
     return tuple(sorted(dirs))
 
 

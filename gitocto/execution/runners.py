@@ -139,9 +139,15 @@ class _Run:
         return ExecResult(False, "failed", detail or f"exit status {done.returncode}", self.elapsed())
 
 
+def base_python() -> str:
+    """The interpreter programs run under: the base installation behind a virtual environment, whose standard
+    library is all they may use, so the sandbox mounts no venv (which may sit inside the user's repository)."""
+    return str(getattr(sys, "_base_executable", None) or sys.executable)
+
+
 def _python(run: _Run, program: str) -> ExecResult:
     (run.workdir / "program.py").write_text(run.marked(program))
-    return run.run([sys.executable, "-I", "program.py"])
+    return run.run([base_python(), "-I", "program.py"])
 
 
 def _js(run: _Run, program: str) -> ExecResult:

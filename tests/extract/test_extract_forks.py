@@ -94,6 +94,7 @@ def test_repos_file_merges_forks_across_shards_and_stays_resumable(make_repo: An
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one Ray at a time (see tests/scale/test_scale_ray.py)
 def test_repos_file_on_ray_merges_forks_as_locally(make_repo: Any, tmp_path: Path) -> None:
     pytest.importorskip("ray")
     upstream, fork = _forks(make_repo)

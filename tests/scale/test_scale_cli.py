@@ -22,6 +22,7 @@ def _octo(*args: str) -> subprocess.CompletedProcess[str]:
                           env=env)
 
 
+@pytest.mark.xdist_group("ray")  # one Ray at a time (see tests/scale/test_scale_ray.py)
 def test_repos_file_on_ray_equals_local_and_feeds_stats(make_repo: Any, tmp_path: Path) -> None:
     sources = []
     for i in range(2):

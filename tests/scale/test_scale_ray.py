@@ -18,7 +18,9 @@ from gitocto.scale.files import corpus_files, read_records
 
 ray = pytest.importorskip("ray")
 
-pytestmark = pytest.mark.slow
+# Every test that starts Ray runs on one xdist worker (pyproject: --dist loadgroup): two Ray clusters starting at
+# once on two loaded cores time out waiting for their GCS.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 
 @pytest.fixture(scope="module", autouse=True)
