@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,12 +25,7 @@ def ray_session(address: str | None, workers: int) -> Iterator[None]:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         if address is None:
-            ray.init(
-                num_cpus=max(1, workers),
-                include_dashboard=False,
-                log_to_driver=False,
-                logging_level=logging.WARNING,
-            )
+            start_local_ray(workers)
         else:
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError… for an unusable address
@@ -39,6 +35,24 @@ def ray_session(address: str | None, workers: int) -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
+
+
+def start_local_ray(workers: int) -> None:
+    """Start the embedded local Ray, with token authentication and a token of its own.
+
+    Ray (2.5x and newer) turns token authentication on for a new local cluster and keeps the token in
+    `~/.ray/auth_token`, which its GCS server reads at start. A second local Ray in the same process under another
+    HOME (tests, or a user who changed it) then finds auth on and no token, and its GCS dies; Ray only reports
+    "Timed out waiting for file …gcs_server_port…" 30 s later. A token passed in the environment reaches every Ray
+    process this one starts, reads nothing from HOME and writes nothing there. A token (or `RAY_AUTH_MODE=disabled`)
+    the user set wins.
+    """
+    import ray
+
+    own_token = not any(os.environ.get(key) for key in ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"))
+    if own_token and os.environ.get("RAY_AUTH_MODE", "token").lower() == "token":
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)  # Ray itself then switches the mode to token
+    ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
 
 
 def cluster_cpus() -> int:

@@ -76,14 +76,15 @@ def test_sigkill_of_extract_leaves_no_worker_and_the_rerun_completes(tmp_path: P
             assert time.monotonic() < deadline, "no part written"
             time.sleep(0.01)
         workers = descendants(proc.pid)
+        forks = [pid for pid in workers if Path(f"/proc/{pid}/exe").exists()
+                 and os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(sys.executable)]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=GONE_S)
     finally:
         if proc.poll() is None:
             proc.kill()
-    # The kill came mid-run: the worker processes were there, and parts were still to come.
-    forks = [pid for pid in workers if Path(f"/proc/{pid}/exe").exists()
-             and os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(sys.executable)]
+    # The kill came mid-run: the worker processes were there (looked up before the kill: a worker that already
+    # left has no /proc entry to read), and parts were still to come.
     assert len(forks) >= 2, f"expected the 2 workers below the killed command, found {workers}"
     assert proc.returncode == -signal.SIGKILL  # it was still running
     deadline = time.monotonic() + GONE_S

@@ -15,11 +15,12 @@ from rich.console import Console
 from gitocto.dedup.command import dedup_command
 from gitocto.dedup.corpus import Settings
 from gitocto.scale.files import corpus_files, read_records
+from gitocto.scale.runtime import start_local_ray
 
 ray = pytest.importorskip("ray")
 
-# Every test that starts Ray runs on one xdist worker (pyproject: --dist loadgroup): two Ray clusters starting at
-# once on two loaded cores time out waiting for their GCS.
+# Every test that starts Ray runs on one xdist worker (pyproject: --dist loadgroup): a Ray cluster is a dozen
+# processes, and two of them at once crowd two cores.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 
@@ -35,7 +36,7 @@ def local_ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             "RAY_USAGE_STATS_ENABLED": "0", "XDG_CACHE_HOME": str(home / ".cache"),
         }.items():
             mp.setenv(key, value)
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        start_local_ray(2)  # with its own token: Ray keeps one in HOME, which this module changes
         try:
             yield
         finally:
