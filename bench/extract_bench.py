@@ -36,9 +36,10 @@ import pyarrow.parquet as pq
 
 from gitocto.extract import walk
 from gitocto.extract.options import ExtractOptions
-from gitocto.extract.output import ParquetStream, gzip_members, json_lines, to_table
+from gitocto.extract.output import ParquetStream, to_table
 from gitocto.extract.pipeline import dedup_key
 from gitocto.git.streams import NULL_SHA, BlobReader, log_raw
+from gitocto.records import gzip_members, json_lines
 
 KINDS = ("jsonl", "parquet", "jsonl.gz")
 

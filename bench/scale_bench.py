@@ -120,7 +120,7 @@ def run_dedup(work: Path, engine: str, workers: int) -> tuple[float, int, int]:
 
     from gitocto.dedup.command import dedup_command
     from gitocto.dedup.corpus import Settings
-    from gitocto.scale.files import read_records
+    from gitocto.records import read_records
 
     out = work / f"dedup-{engine}.parquet"
     start = time.perf_counter()

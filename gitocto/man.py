@@ -10,7 +10,6 @@ an editable install does not, so `git octo` writes it into its venv on the first
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -122,10 +121,9 @@ def ensure_installed(cli: click.Group) -> None:
         commands = Path(sys.modules[cli.callback.__module__ if cli.callback else __name__].__file__ or __file__)
         if target.exists() and target.stat().st_mtime >= commands.stat().st_mtime:
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}")
-        partial.write_text(render(cli), encoding="utf-8")
-        os.replace(partial, target)
+        from gitocto.records import write_text  # after the check: a run with the page in place never writes
+
+        write_text(target, render(cli))
     except (OSError, KeyError, AttributeError):
         return
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from gitocto.bench.data import LANGUAGES
 from gitocto.errors import OctoError
+from gitocto.records import write_text
 
 REFERENCE_MODELS = ("OctoCoder-15.5B", "GPT-4")
 
@@ -63,10 +64,7 @@ def paper_rows_hidden(results: dict[str, dict[str, dict[str, Any]]], run: dict[s
 
 def write_results(path: Path, payload: dict[str, Any]) -> None:
     """Write the results JSON (atomically, so a crash never leaves half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
 
 def _pct(value: float | None) -> str:

@@ -8,7 +8,6 @@ DS-1000 prompts (up to the solution marker) and reference code, GSM8K questions 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,20 +145,12 @@ def _hub_rows(bench: Benchmark) -> list[dict[str, Any]]:
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a local benchmark file: JSON lines (optionally gzipped), a JSON list, or Parquet."""
-    from gitocto.scale.files import read_records, record_format
+    """The rows of a local benchmark file: any record file (a .json one may hold a JSON list of objects)."""
+    from gitocto.records import format_of, read_records
 
     if not path.is_file():
         raise OctoError(f"{path}: no such benchmark file")
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise OctoError(f"{path}: not valid JSON ({exc})") from None
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise OctoError(f"{path}: expected a JSON list of objects")
-        return data
-    if record_format(path) is None:
+    if format_of(path) is None:
         raise OctoError(f"{path}: a benchmark file must end in .jsonl, .jsonl.gz, .json or .parquet")
     return read_records(path)
 

@@ -85,13 +85,13 @@ def decontaminate_command(
     benchmarks: Sequence[str] | None = None,
 ) -> int:
     """Read IN, drop leaking records, write OUT (atomically) and report; 0 on success."""
-    from gitocto.scale.files import read_records, record_format, write_records
+    from gitocto.records import format_of, read_records, write_records
 
     if not input_path.is_file():
         raise OctoError(f"{input_path}: no such file")
-    if record_format(input_path) is None:
+    if format_of(input_path) is None:
         raise OctoError(f"{input_path}: not a record file (expected .jsonl, .jsonl.gz or .parquet)")
-    if record_format(output) is None:
+    if format_of(output) is None:
         raise OctoError(f"{output}: output must end in .jsonl, .jsonl.gz or .parquet")
     if output.resolve() == input_path.resolve():
         raise OctoError("the output must differ from the input (nothing is overwritten in place)")
@@ -101,7 +101,7 @@ def decontaminate_command(
     index = load_index(benchmarks, data_dir)  # before reading IN: a missing benchmark fails at once
     records = read_records(input_path)
     kept, dropped = decontaminate(records, index, fields)
-    write_records(kept, output)
+    write_records(output, kept)
     print_report(Console(stderr=True, soft_wrap=True), len(records), dropped)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from rich.table import Table
 from gitocto.dedup.corpus import CorpusReport, Settings, decide, local_features, ray_features
 from gitocto.errors import OctoError
 from gitocto.extract.output import check_output
-from gitocto.scale.files import corpus_files, read_records, record_format, write_records
+from gitocto.records import corpus_files, format_of, read_records, write_records
 
 
 def _excerpt(text: object, width: int = 70) -> str:
@@ -73,7 +73,7 @@ def dedup_command(
     console = console or Console(soft_wrap=True)
     files = corpus_files(inputs)
     out = Path(output)
-    to_file = record_format(out) is not None
+    to_file = format_of(out) is not None
     _check_output(files, out, to_file)
     if engine == "ray":
         from gitocto.scale.runtime import ray_session
@@ -103,8 +103,8 @@ def dedup_command(
         if to_file:
             kept_all += kept
         elif kept:
-            write_records(kept, out / path.name)
+            write_records(out / path.name, kept)
     if to_file:
-        write_records(kept_all, out)
+        write_records(out, kept_all)
     _print_report(report, texts, console)
     return 0

@@ -16,7 +16,7 @@ import numpy as np
 from gitocto.dedup.exact import digest
 from gitocto.dedup.minhash import DedupReport, DuplicateExample, cluster, signatures
 from gitocto.errors import OctoError
-from gitocto.scale.files import read_records
+from gitocto.records import read_records
 
 
 @dataclass(frozen=True)

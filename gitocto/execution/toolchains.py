@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitocto.errors import OctoError
+from gitocto.records import atomic_write
 
 # extern name -> (cargo target name, dependency spec). Debian packages regex without its optional speed-ups
 # (aho-corasick, memchr), so only std + unicode is asked for. `rand` is rand 0.8 behind a small shim that adds back
@@ -248,12 +249,13 @@ def cpp_prelude_dir() -> Path | None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not gch.exists():
             header.write_text("\n".join(CPP_PRELUDE) + "\n")
-            tmp = root / (CPP_PRELUDE_NAME + ".gch.tmp")
-            proc = subprocess.run(["g++", CPP_STD, "-x", "c++-header", str(header), "-o", str(tmp)],
+            compiled = atomic_write(gch)
+            proc = subprocess.run(["g++", CPP_STD, "-x", "c++-header", str(header), "-o", str(compiled.tmp)],
                                   capture_output=True, text=True, check=False)
             if proc.returncode != 0:
+                compiled.discard()
                 return None
-            tmp.replace(gch)
+            compiled.commit()
     return root
 
 

@@ -26,7 +26,6 @@ from gitocto.extract.output import (
     PartState,
     PartWriter,
     check_output,
-    format_of,
     join_parts,
     parts_dir_for,
     parts_format,
@@ -34,6 +33,7 @@ from gitocto.extract.output import (
 )
 from gitocto.extract.pipeline import DROP_PREFIX, DUPLICATE, rule_context
 from gitocto.extract.walk import COLUMNS, RepoContext, prepare
+from gitocto.records import format_of, write_json
 
 
 def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, *, shard_format: str = "parquet",
@@ -117,13 +117,8 @@ def check_same_run(state_dir: Path, settings: dict[str, object], what: str) -> N
 def _write_summary(path: Path, counts: Counter[str], problems: Sequence[str], settings: dict[str, object]) -> None:
     """Keep a single-file output's counts (filter drops included) where `git octo stats` looks for them, and the
     settings of its run, so a rerun with other ones is refused rather than taken as done."""
-    state = path.parent / STATE_DIR
-    state.mkdir(exist_ok=True)
-    target = state / f"{path.name}.json"
-    tmp = state / f".{path.name}.json.tmp"
-    tmp.write_text(json.dumps({"output": path.name, "counts": dict(counts), "problems": list(problems),
-                               "settings": settings}), encoding="utf-8")
-    tmp.replace(target)
+    write_json(path.parent / STATE_DIR / f"{path.name}.json", {
+        "output": path.name, "counts": dict(counts), "problems": list(problems), "settings": settings})
 
 
 def _summary(path: Path) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from gitocto.extract.options import ExtractOptions
 from gitocto.extract.output import STATE_DIR
 from gitocto.extract.pipeline import Batch, process
 from gitocto.extract.walk import RepoContext
+from gitocto.records import atomic_write, write_json
 
 SEPARATOR = ","
 
@@ -92,10 +92,7 @@ def _read_holdings(shard: Path, fresh: bool) -> dict[str, Any]:
     commits = list(dict.fromkeys(table.column("commit").to_pylist()))
     names = list(dict.fromkeys(table.column("repos").to_pylist()))
     data = {"repos": names[0] if names else "", "commits": commits}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
+    write_json(path, data)
     return data
 
 
@@ -134,9 +131,8 @@ def merge_shards(shards: Sequence[tuple[Path, bool]]) -> int:
         table = table.filter(pc.equal(pa.array(keep), True))
         copies = len(commits) - table.num_rows
         removed += copies
-        tmp = path.with_name(f".{path.name}.merge-{os.getpid()}")
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
+        with atomic_write(path) as tmp:
+            pq.write_table(table, tmp, compression="zstd")
         _note_merge(path, table.num_rows, copies)
     return removed
 
@@ -152,6 +148,4 @@ def _note_merge(shard: Path, rows: int, copies: int) -> None:
     counts = done.setdefault("counts", {})
     counts["fork_copies"] = counts.get("fork_copies", 0) + copies
     counts["records_written"] = rows
-    tmp = marker.with_name(f".{marker.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(done), encoding="utf-8")
-    os.replace(tmp, marker)
+    write_json(marker, done)

@@ -17,9 +17,10 @@ from gitocto.errors import OctoError
 from gitocto.extract.command import check_same_run, run_settings, validate_options
 from gitocto.extract.forks import merge_shards
 from gitocto.extract.options import ExtractOptions
-from gitocto.extract.output import STATE_DIR, format_of
+from gitocto.extract.output import STATE_DIR
 from gitocto.extract.shard import RepoResult, extract_repo_to_shard, is_url, repo_key
 from gitocto.extract.workers import process_pool
+from gitocto.records import format_of
 
 
 def read_repos_file(path: Path) -> list[str]:

@@ -13,44 +13,35 @@ import gzip
 import json
 import os
 import shutil
-import zlib
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import IO, TYPE_CHECKING, Any
 
-import orjson
-
 from gitocto.errors import OctoError
+from gitocto.records import (
+    JSONL_GZ,
+    NAMES,
+    PARQUET,
+    PARQUET_COMPRESSION,
+    arrow_tables,
+    atomic_write,
+    format_of,
+    json_lines,
+    parquet_writer,
+    write_json,
+    write_records,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-_deflate: ModuleType
-try:  # ISA-L's deflate writes the same gzip format about five times as fast as zlib at level 1
-    from isal import isal_zlib as _deflate
-except ImportError:  # pragma: no cover - isal is a core dependency; zlib is the same format, slower
-    _deflate = zlib
-
-FORMATS = ("parquet", "jsonl", "jsonl.gz")
 # The parts of a single Parquet file: Arrow IPC, which costs a copy to write and nothing to read back (memory-mapped)
 # when the parts are joined into the one compressed Parquet file.
 ARROW_PARTS = "arrow"
-# Chosen by measurement on real repositories (bench/RESULTS.md): zstd level 3 writes as fast as level 1 or snappy
-# (less output to write) and makes files 2.4x smaller than level 1, 8x smaller than snappy; levels 5+ cost time.
-PARQUET_COMPRESSION = "zstd"
-PARQUET_COMPRESSION_LEVEL = 3
-# gzip level 1 (ISA-L's, or zlib's) in independent members of this many input bytes, compressed on every core (both
-# let go of the GIL): concatenated members are one valid gzip file for `gzip -d`, Python's gzip and `datasets`.
-GZIP_LEVEL = 1
-GZIP_BLOCK = 4 << 20
-# Text per Parquet row group (and Arrow record batch): large enough for good compression, small enough that the
-# Arrow copy of the records stays a small part of memory.
-ROW_GROUP_BYTES = 32 << 20
 STATE_DIR = ".octo-state"
 _INT_COLUMNS = ("lines_added", "lines_removed", "files_changed", "same_path_files")
 # Dictionary encoding pays off only for columns with few distinct values; on file contents it costs time for nothing.
@@ -61,121 +52,44 @@ _DICT_COLUMNS = ["lang", "license", "repos", "change_type", "old_encoding", "new
                  "lang_source", "license_spdx"]
 
 
-def format_of(path: str) -> str | None:
-    """The format a file name asks for ("parquet", "jsonl", "jsonl.gz"), or None for a directory name."""
-    name = path.lower()
-    if name.endswith(".jsonl.gz") or name.endswith(".json.gz"):
-        return "jsonl.gz"
-    if name.endswith(".jsonl") or name.endswith(".json"):
-        return "jsonl"
-    if name.endswith(".parquet"):
-        return "parquet"
-    return None
-
-
 def schema(columns: Sequence[str]) -> pa.Schema:
     """The Parquet schema of records: counts as int64, everything else as (nullable) strings."""
     import pyarrow as pa  # imported when used: a JSONL run does without it (0.3 s of start-up)
     return pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in columns])
 
 
-def json_lines(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    """Records as JSONL lines (UTF-8, keys in record order), one `bytes` per record."""
-    dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
-    return (dumps(r, option=option) for r in records)
-
-
-def _gzip_block(data: bytes) -> bytes:
-    # wbits 31: a gzip member with its header and CRC.
-    packer = _deflate.compressobj(GZIP_LEVEL, _deflate.DEFLATED, 31)
-    member: bytes = packer.compress(data) + packer.flush()
-    return member
-
-
-def _blocks(lines: Iterable[bytes]) -> Iterator[bytes]:
-    """`lines` joined into blocks of about GZIP_BLOCK bytes."""
-    block: list[bytes] = []
-    size = 0
-    for line in lines:
-        block.append(line)
-        size += len(line)
-        if size >= GZIP_BLOCK:
-            yield b"".join(block)
-            block, size = [], 0
-    if block:
-        yield b"".join(block)
-
-
-def gzip_members(lines: Iterable[bytes], pool: ThreadPoolExecutor | None = None) -> Iterator[bytes]:
-    """`lines` as concatenated gzip members of about GZIP_BLOCK input bytes each, compressed on `pool` when given
-    (a bounded window of blocks in flight, in order)."""
-    if pool is None:
-        yield from map(_gzip_block, _blocks(lines))
-        return
-    window = max(2, 2 * (os.cpu_count() or 1))
-    pending: deque[Future[bytes]] = deque()
-    for block in _blocks(lines):
-        pending.append(pool.submit(_gzip_block, block))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
 def to_table(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> pa.Table:
-    """Records as an Arrow table of `schema(columns)` (a column absent from a record is null)."""
+    """Records as one Arrow table of `schema(columns)` (a column absent from a record is null)."""
     import pyarrow as pa
     return pa.Table.from_pydict({c: [r.get(c) for r in records] for c in columns}, schema=schema(columns))
 
 
 def to_tables(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> Iterator[pa.Table]:
-    """Records as Arrow tables of about ROW_GROUP_BYTES of text each (one Parquet row group each), so the Arrow
-    copy of a chunk is never made whole: memory follows the row group, not the chunk."""
-    start, size = 0, 0
-    for i, record in enumerate(records):
-        size += sum(len(v) for v in record.values() if isinstance(v, str))
-        if size >= ROW_GROUP_BYTES:
-            yield to_table(records[start:i + 1], columns)
-            start, size = i + 1, 0
-    if start < len(records) or not records:
-        yield to_table(records[start:], columns)
+    """Records as Arrow tables of `schema(columns)`, one Parquet row group each (`records.arrow_tables`)."""
+    return arrow_tables(records, schema(columns))
 
 
 def _parquet_writer(path: Path, columns: Sequence[str], compression: str) -> pq.ParquetWriter:
-    import pyarrow.parquet as pq
-    level = PARQUET_COMPRESSION_LEVEL if compression == PARQUET_COMPRESSION else None
-    return pq.ParquetWriter(path, schema(columns), compression=compression, compression_level=level,
-                            use_dictionary=_DICT_COLUMNS)
+    return parquet_writer(path, schema(columns), compression, _DICT_COLUMNS)
 
 
-def write_records(records: Sequence[dict[str, Any]], path: Path, fmt: str, columns: Sequence[str],
-                  compression: str = PARQUET_COMPRESSION, pool: ThreadPoolExecutor | None = None,
-                  also: ParquetStream | None = None) -> None:
-    """Write `records` to `path` in `fmt` atomically: a temporary file renamed into place. Arrow parts are also
-    appended to `also` (a row group of the single Parquet file being streamed) when given."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        if fmt == "parquet":
-            with _parquet_writer(tmp, columns, compression) as writer:
-                for table in to_tables(records, columns):
-                    writer.write_table(table)
-        elif fmt == ARROW_PARTS:
-            import pyarrow as pa
-            import pyarrow.ipc as ipc
+def write_part(records: Sequence[dict[str, Any]], path: Path, fmt: str, columns: Sequence[str],
+               compression: str = PARQUET_COMPRESSION, pool: ThreadPoolExecutor | None = None,
+               also: ParquetStream | None = None) -> None:
+    """Write one part atomically: an Arrow IPC part (its tables also appended to `also`, a row group of the single
+    Parquet file being streamed, when given) or a record file (`records.write_records`)."""
+    if fmt != ARROW_PARTS:
+        write_records(path, records, schema=schema(columns), dictionary=_DICT_COLUMNS, compression=compression,
+                      pool=pool)
+        return
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
 
-            with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, schema(columns)) as ipc_writer:
-                for table in to_tables(records, columns):
-                    ipc_writer.write_table(table)
-                    if also is not None:
-                        also.write_table(table)
-        else:
-            with open(tmp, "wb", buffering=1 << 20) as fh:
-                lines = json_lines(records)
-                fh.writelines(gzip_members(lines, pool) if fmt == "jsonl.gz" else lines)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_write(path) as tmp, pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, schema(columns)) as writer:
+        for table in to_tables(records, columns):
+            writer.write_table(table)
+            if also is not None:
+                also.write_table(table)
 
 
 class ParquetStream:
@@ -187,7 +101,8 @@ class ParquetStream:
         self.path = path
         self.columns = list(columns)
         self.schema = schema(columns)
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        self._target = atomic_write(path)
+        self.tmp = self._target.tmp
         self.rows = 0
         self._writer = _parquet_writer(self.tmp, columns, PARQUET_COMPRESSION)
 
@@ -205,20 +120,14 @@ class ParquetStream:
     def finish(self) -> None:
         """Close the file and rename it into place."""
         self._writer.close()
-        os.replace(self.tmp, self.path)
+        self._target.commit()
 
     def discard(self) -> None:
         """Close and remove the temporary file (after a failure)."""
         try:
             self._writer.close()
         finally:
-            self.tmp.unlink(missing_ok=True)
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
+            self._target.discard()
 
 
 @dataclass
@@ -248,7 +157,7 @@ class PartWriter:
         self.columns = list(columns)
         self.state_dir = directory / STATE_DIR
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="octo-write")
-        self._gzip = ThreadPoolExecutor(max_workers=os.cpu_count() or 1) if fmt == "jsonl.gz" else None
+        self._gzip = ThreadPoolExecutor(max_workers=os.cpu_count() or 1) if fmt == JSONL_GZ else None
         self._pending: Future[Path] | None = None
         self.stream: ParquetStream | None = None
 
@@ -316,9 +225,8 @@ class PartWriter:
     def _write(self, index: int, records: Sequence[dict[str, Any]], repo: str, commits: Iterable[str],
                keys: Iterable[str], counts: Counter[str], problems: Sequence[str]) -> Path:
         part = self.directory / f"part-{index:05d}.{self.fmt}"
-        write_records(records, part, self.fmt, self.columns, self.compression, self._gzip, self.stream)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        _write_json_atomic(self.state_dir / f"{part.name}.json", {
+        write_part(records, part, self.fmt, self.columns, self.compression, self._gzip, self.stream)
+        write_json(self.state_dir / f"{part.name}.json", {
             "repo": repo, "commits": list(commits), "keys": list(keys), "counts": dict(counts),
             "problems": list(problems),
         })
@@ -337,16 +245,14 @@ def parts_dir_for(output: Path) -> Path:
 
 def parts_format(fmt: str) -> str:
     """The format the parts of a single `fmt` file are kept in while the run goes on."""
-    return ARROW_PARTS if fmt == "parquet" else fmt
+    return ARROW_PARTS if fmt == PARQUET else fmt
 
 
 def join_parts(parts: Sequence[Path], output: Path, fmt: str, columns: Sequence[str]) -> None:
     """Join finished parts into `output` atomically: Arrow parts are streamed into one compressed Parquet file one
     row group per part; JSONL parts are concatenated by the kernel (gzip members concatenate into one gzip file)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    try:
-        if fmt == "parquet":
+    with atomic_write(output) as tmp:
+        if fmt == PARQUET:
             import pyarrow as pa
             import pyarrow.ipc as ipc
 
@@ -360,11 +266,8 @@ def join_parts(parts: Sequence[Path], output: Path, fmt: str, columns: Sequence[
             with open(tmp, "wb") as out:
                 for part in parts:
                     _append_file(part, out)
-                if not parts and fmt == "jsonl.gz":
+                if not parts and fmt == JSONL_GZ:
                     out.write(gzip.compress(b""))
-        os.replace(tmp, output)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _append_file(source: Path, out: IO[bytes]) -> None:
@@ -396,9 +299,9 @@ def check_output(output: str) -> None:
     fmt = format_of(output)
     if fmt is None and not path.is_dir() and path.suffix.lower() in _FOREIGN_SUFFIXES:
         raise OctoError(f"{output}: unknown output format {path.suffix!r} "
-                        "(name a .jsonl, .jsonl.gz or .parquet file, a directory, or -)")
+                        f"(name a {NAMES} file, a directory, or -)")
     if fmt is None and path.exists() and not path.is_dir():
-        raise OctoError(f"{output}: exists and is not a directory (name a .jsonl, .jsonl.gz or .parquet file)")
+        raise OctoError(f"{output}: exists and is not a directory (name a {NAMES} file)")
     if fmt is not None and path.is_dir():
         raise OctoError(f"{output}: is a directory")
 

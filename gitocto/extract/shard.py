@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from gitocto.extract.options import ExtractOptions
 from gitocto.extract.output import STATE_DIR, ParquetStream
 from gitocto.extract.pipeline import process
 from gitocto.extract.walk import COLUMNS, prepare
+from gitocto.records import atomic_write, write_json
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^[\w.-]+@[\w.-]+:")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -62,16 +62,12 @@ def _clone(source: str, cache_dir: Path, key: str) -> Path:
         subprocess.run(["git", f"--git-dir={target}", "remote", "update", "--prune"], capture_output=True,
                        check=False)
         return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache_dir / f".{key}.git.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    proc = subprocess.run(["git", "clone", "--mirror", "--quiet", source, str(tmp)], capture_output=True,
-                          check=False, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
-    if proc.returncode != 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-        lines = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise RuntimeError(f"clone failed: {lines[-1] if lines else f'exit {proc.returncode}'}")
-    os.replace(tmp, target)
+    with atomic_write(target) as tmp:
+        proc = subprocess.run(["git", "clone", "--mirror", "--quiet", source, str(tmp)], capture_output=True,
+                              check=False, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        if proc.returncode != 0:
+            lines = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()
+            raise RuntimeError(f"clone failed: {lines[-1] if lines else f'exit {proc.returncode}'}")
     return target
 
 
@@ -109,11 +105,8 @@ def extract_repo_to_shard(source: str, out_dir: Path, options: ExtractOptions, c
             stream.discard()
             raise
         stream.finish()
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        tmp = marker.with_name(f".{marker.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps({"source": source, "records": stream.rows, "counts": dict(counts),
-                                   "problems": problems}), encoding="utf-8")
-        os.replace(tmp, marker)
+        write_json(marker, {"source": source, "records": stream.rows, "counts": dict(counts),
+                            "problems": problems})
         return RepoResult(source, key, "ok", stream.rows, None, dict(counts))
     except Exception as exc:  # a batch over many repositories reports a broken one and goes on
         message = str(exc).strip().splitlines()

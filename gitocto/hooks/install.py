@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from gitocto.errors import OctoError
 from gitocto.git import worktree as repo
+from gitocto.records import atomic_write
 
 HOOK_NAMES = ("prepare-commit-msg", "pre-commit")
 CHAINED_SUFFIX = ".pre-octo"
@@ -87,15 +87,9 @@ def uninstall(cwd: str, names: Sequence[str]) -> int:
 
 
 def _write_executable(target: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o755)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.chmod(0o755)
 
 
 def _warm_index(cwd: str) -> None:

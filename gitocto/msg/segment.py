@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import mmap
-import os
 import struct
 import sys
 from array import array
@@ -100,7 +99,7 @@ class Segment:
 
 def write_segment(path: Path, records: Sequence[CommitRecord], tips: Sequence[str]) -> None:
     """Write `records` (row order kept) to `path` atomically."""
-    import tempfile  # only writers pay for it; `git octo msg` with a warm index never writes
+    from gitocto.records import atomic_write  # only writers pay for it; a warm `git octo msg` never writes
 
     shas = bytearray()
     subj = bytearray()
@@ -155,28 +154,20 @@ def write_segment(path: Path, records: Sequence[CommitRecord], tips: Sequence[st
         layout[name] = [offset, code, len(data)]
         offset = _align(offset + len(data))
     head = json.dumps(header).encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(path)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(MAGIC + struct.pack("<I", len(head)) + head)
-            for name, (_, data) in arrays.items():
-                fh.seek(layout[name][0])
-                fh.write(data)
-            fh.truncate(offset)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as tmp, tmp.open("wb") as fh:
+        fh.write(MAGIC + struct.pack("<I", len(head)) + head)
+        for name, (_, data) in arrays.items():
+            fh.seek(layout[name][0])
+            fh.write(data)
+        fh.truncate(offset)
 
 
 def _remove_stale_temps(path: Path, age_s: float = 600.0) -> None:
     """Temp files left by a writer that was cut short (a hook leaves at its deadline with os._exit)."""
     import time
 
-    for tmp in path.parent.glob(path.name + ".*.tmp"):
+    for tmp in path.parent.glob(f".{path.name}.tmp-*"):
         try:
             if time.time() - tmp.stat().st_mtime > age_s:
                 tmp.unlink()

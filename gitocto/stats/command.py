@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from gitocto.scale.files import corpus_files, iter_records
+from gitocto.records import corpus_files, iter_files
 from gitocto.stats.collect import CorpusStats, collect, distribution
 
 # The extract's per-shard state files (`.octo-state/<shard>.json`) carry each run's counts; filter rules are
@@ -104,7 +104,7 @@ def stats_command(inputs: Sequence[str], plot_dir: str | None, console: Console 
     """Read every record of `inputs`, print tables, and write PNG plots to `plot_dir` when given."""
     console = console or Console(soft_wrap=True)
     files = corpus_files(inputs)
-    stats = collect(iter_records(files))
+    stats = collect(iter_files(files))
     drops = filter_drops(inputs)
     print_stats(stats, drops, console)
     if plot_dir:

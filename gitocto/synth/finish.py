@@ -50,7 +50,7 @@ def finish(state: RunState, output: Path, index: BenchmarkIndex | None,
     when given); count every drop by reason."""
     from gitocto.dedup.exact import exact_dedup
     from gitocto.dedup.minhash import near_dedup
-    from gitocto.scale.files import write_records
+    from gitocto.records import write_records
 
     summary = Summary(seeds=len(state.entries))
     candidates: list[dict[str, Any]] = []
@@ -75,6 +75,6 @@ def finish(state: RunState, output: Path, index: BenchmarkIndex | None,
                                     threshold=near_threshold)
     summary.dropped[f"near duplicate (MinHash Jaccard >= {near_threshold})"] += report.removed
     summary.dropped = Counter({k: v for k, v in summary.dropped.items() if v})
-    write_records(candidates, output)
+    write_records(output, candidates)
     summary.kept = len(candidates)
     return summary

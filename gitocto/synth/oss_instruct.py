@@ -54,11 +54,11 @@ class SynthOptions:
 
     def check(self) -> None:
         """Fail early, before any teacher request, on settings that could only fail at the end."""
-        from gitocto.scale.files import record_format
+        from gitocto.records import format_of
 
         if self.n < 1:
             raise OctoError(f"-n must be at least 1, not {self.n}")
-        if record_format(self.output) is None:
+        if format_of(self.output) is None:
             raise OctoError(f"{self.output}: output must end in .jsonl, .jsonl.gz or .parquet")
         if self.recipe not in ALL_RECIPES:
             raise OctoError(f"unknown recipe {self.recipe!r}; choose from {', '.join(ALL_RECIPES)}")

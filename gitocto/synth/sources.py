@@ -81,10 +81,10 @@ def _record_lang(row: dict[str, object]) -> str | None:
 
 
 def _record_files(path: Path, langs: Sequence[str]) -> list[SourceFile]:
-    from gitocto.scale.files import read_records
+    from gitocto.records import iter_records
 
     files: list[SourceFile] = []
-    for row in read_records(path):
+    for row in iter_records(path):
         text = row.get("new_contents")
         lang = _record_lang(row)
         if not isinstance(text, str) or not text.strip() or lang is None or lang not in langs:
@@ -99,9 +99,9 @@ def _record_files(path: Path, langs: Sequence[str]) -> list[SourceFile]:
 
 def load_sources(source: Path, langs: Sequence[str], rev: str = "HEAD") -> list[SourceFile]:
     """Source files of `langs` from a repository path (at `rev`) or a JSONL/Parquet file of extracted records."""
-    from gitocto.scale.files import record_format
+    from gitocto.records import format_of
 
-    if source.is_file() and record_format(source) is not None:
+    if source.is_file() and format_of(source) is not None:
         files = _record_files(source, langs)
     elif source.is_dir():
         files = _repo_files(source, rev, langs)

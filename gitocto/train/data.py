@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gitocto import records
 from gitocto.errors import OctoError
+from gitocto.records import NAMES, format_of, record_files
 
 T = TypeVar("T")
-SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson", ".parquet")
 
 
 @dataclass
@@ -28,54 +27,27 @@ class RecordFile:
 
 
 def data_files(path: str | Path) -> list[Path]:
-    """The data files a `--data` path names: the file itself, or every JSONL/Parquet file under a directory."""
+    """The data files a `--data` path names: the file itself, or every record file under a directory."""
     p = Path(path)
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(SUFFIXES))
+        files = record_files(p)
         if not files:
-            raise OctoError(f"no .jsonl, .jsonl.gz or .parquet files under {p}")
+            raise OctoError(f"no {NAMES} files under {p}")
         return files
     if not p.is_file():
         raise OctoError(f"data file not found: {p}")
-    if not p.name.endswith((*SUFFIXES, ".json")):
-        raise OctoError(f"{p}: unknown data format; use .jsonl, .jsonl.gz or .parquet")
+    if format_of(p) is None:
+        raise OctoError(f"{p}: unknown data format; use {NAMES}")
     return [p]
 
 
-def _jsonl_lines(path: Path) -> Iterator[str]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            yield from fh
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise OctoError(f"{path}: cannot read ({exc})") from None
-
-
 def read_records(path: Path) -> RecordFile:
-    """Read one file; a line that is not a JSON object is skipped and counted, an unreadable file is an error."""
-    if path.name.endswith(".parquet"):
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(path)
-        except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
-            raise OctoError(f"{path}: not a readable Parquet file ({exc})") from None
-        return RecordFile(path, table.to_pylist(), set(table.column_names))
-    rows: list[dict[str, Any]] = []
-    columns: set[str] = set()
+    """Read one file; a line that is not a JSON object is skipped and counted (one broken line of a large crawl
+    costs that line, not the run, and the count is reported), an unreadable file is an error."""
     skipped: Counter[str] = Counter()
-    for line in _jsonl_lines(path):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            skipped["line is not valid JSON"] += 1
-            continue
-        if not isinstance(row, dict):
-            skipped["line is not a JSON object"] += 1
-            continue
-        rows.append(row)
+    rows = records.read_records(path, skipped)
+    columns: set[str] = set()
+    for row in rows:
         columns.update(row)
     return RecordFile(path, rows, columns, skipped)
 

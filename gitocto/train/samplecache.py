@@ -13,13 +13,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitocto.records import atomic_write
 from gitocto.train.tokenization import Sample
 
 VERSION = 1
@@ -110,16 +110,10 @@ def save(path: Path, stamp: list[int], entry: Entry) -> str | None:
     body.extend(s.n_prompt for s in entry.samples)
     for s in entry.samples:
         body.extend(s.ids)
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".part", delete=False) as fh:
-            tmp = Path(fh.name)
+        with atomic_write(path) as tmp, tmp.open("wb") as fh:
             fh.write(MAGIC + json.dumps(head).encode() + b"\n")
             body.tofile(fh)
-        os.replace(tmp, path)
     except OSError as exc:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
         return str(exc)
     return None

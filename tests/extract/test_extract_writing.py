@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 from extract_helpers import read_output
 
-from gitocto.extract import output, walk
+from gitocto import records as record_io
+from gitocto.extract import walk
 from gitocto.extract.command import extract_command
 from gitocto.extract.options import ExtractOptions
 
@@ -34,8 +35,8 @@ def busy(make_repo: Any) -> Any:
 
 def test_every_format_holds_the_same_records(busy: Any, tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(walk, "CHUNK_COMMITS", 7)
-    monkeypatch.setattr(output, "GZIP_BLOCK", 100_000)
-    monkeypatch.setattr(output, "ROW_GROUP_BYTES", 300_000)
+    monkeypatch.setattr(record_io, "GZIP_BLOCK", 100_000)
+    monkeypatch.setattr(record_io, "ROW_GROUP_BYTES", 300_000)
     outputs = {}
     for name, fmt in (("o.jsonl", ""), ("o.jsonl.gz", ""), ("o.parquet", ""), ("shards_p", "parquet"),
                       ("shards_g", "jsonl.gz")):
@@ -55,7 +56,7 @@ def test_every_format_holds_the_same_records(busy: Any, tmp_path: Path, monkeypa
 
 
 def test_gzip_output_is_read_by_the_gzip_tool(busy: Any, tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setattr(output, "GZIP_BLOCK", 100_000)  # many members, compressed in parallel
+    monkeypatch.setattr(record_io, "GZIP_BLOCK", 100_000)  # many members, compressed in parallel
     out = tmp_path / "o.jsonl.gz"
     assert extract_command([str(busy.path)], str(out), ExtractOptions()) == 0
     assert extract_command([str(busy.path)], str(tmp_path / "o.jsonl"), ExtractOptions()) == 0

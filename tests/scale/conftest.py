@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gitocto.scale.files import write_records
+from gitocto.records import write_records
 
 
 def _program(rng: random.Random, n: int = 80) -> str:
@@ -42,7 +42,7 @@ def planted_corpus(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
     empty2 = dict(base[1], commit="b" * 40, new_contents="")
     records = [*base[:12], empty1, *base[12:20], exact, empty2, *base[20:], near]
     shards = tmp_path / "shards"
-    write_records(records[:12], shards / "a.parquet")
-    write_records(records[12:24], shards / "b.jsonl")
-    write_records(records[24:], shards / "c.jsonl.gz")
+    write_records(shards / "a.parquet", records[:12])
+    write_records(shards / "b.jsonl", records[12:24])
+    write_records(shards / "c.jsonl.gz", records[24:])
     return shards, records

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gitocto.scale.files import corpus_files, read_records
+from gitocto.records import corpus_files, read_records
 
 pytestmark = pytest.mark.slow
 

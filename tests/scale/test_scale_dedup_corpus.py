@@ -13,7 +13,7 @@ from rich.console import Console
 from gitocto.dedup.command import dedup_command
 from gitocto.dedup.corpus import Settings
 from gitocto.errors import OctoError
-from gitocto.scale.files import corpus_files, iter_records, read_records
+from gitocto.records import corpus_files, iter_files, read_records
 
 
 def _commits(rows: list[dict[str, Any]]) -> list[str]:
@@ -43,7 +43,7 @@ def test_dedup_to_a_directory_keeps_shard_names_and_formats(
     out = tmp_path / "deduped"
     assert dedup_command([str(shards)], str(out), Settings(), console=Console(quiet=True)) == 0
     assert sorted(p.name for p in out.iterdir()) == ["a.parquet", "b.jsonl", "c.jsonl.gz"]
-    assert len(list(iter_records(corpus_files([out])))) == len(records) - 2
+    assert len(list(iter_files(corpus_files([out])))) == len(records) - 2
 
 
 def test_dedup_threshold_one_keeps_near_copies(

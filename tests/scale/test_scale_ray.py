@@ -14,7 +14,7 @@ from rich.console import Console
 
 from gitocto.dedup.command import dedup_command
 from gitocto.dedup.corpus import Settings
-from gitocto.scale.files import corpus_files, read_records
+from gitocto.records import corpus_files, read_records
 from gitocto.scale.runtime import start_local_ray
 
 ray = pytest.importorskip("ray")
