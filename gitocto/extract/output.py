@@ -15,7 +15,7 @@ import os
 import shutil
 import zlib
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +79,7 @@ def schema(columns: Sequence[str]) -> pa.Schema:
     return pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in columns])
 
 
-def json_lines(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+def json_lines(records: Iterable[Mapping[str, object]]) -> Iterator[bytes]:
     """Records as JSONL lines (UTF-8, keys in record order), one `bytes` per record."""
     dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     return (dumps(r, option=option) for r in records)
@@ -122,13 +122,13 @@ def gzip_members(lines: Iterable[bytes], pool: ThreadPoolExecutor | None = None)
         yield pending.popleft().result()
 
 
-def to_table(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> pa.Table:
+def to_table(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> pa.Table:
     """Records as an Arrow table of `schema(columns)` (a column absent from a record is null)."""
     import pyarrow as pa
     return pa.Table.from_pydict({c: [r.get(c) for r in records] for c in columns}, schema=schema(columns))
 
 
-def to_tables(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> Iterator[pa.Table]:
+def to_tables(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> Iterator[pa.Table]:
     """Records as Arrow tables of about ROW_GROUP_BYTES of text each (one Parquet row group each), so the Arrow
     copy of a chunk is never made whole: memory follows the row group, not the chunk."""
     start, size = 0, 0
@@ -148,7 +148,7 @@ def _parquet_writer(path: Path, columns: Sequence[str], compression: str) -> pq.
                             use_dictionary=_DICT_COLUMNS)
 
 
-def write_records(records: Sequence[dict[str, Any]], path: Path, fmt: str, columns: Sequence[str],
+def write_records(records: Sequence[Mapping[str, object]], path: Path, fmt: str, columns: Sequence[str],
                   compression: str = PARQUET_COMPRESSION, pool: ThreadPoolExecutor | None = None,
                   also: ParquetStream | None = None) -> None:
     """Write `records` to `path` in `fmt` atomically: a temporary file renamed into place. Arrow parts are also
@@ -191,7 +191,7 @@ class ParquetStream:
         self.rows = 0
         self._writer = _parquet_writer(self.tmp, columns, PARQUET_COMPRESSION)
 
-    def write(self, records: Sequence[dict[str, Any]]) -> None:
+    def write(self, records: Sequence[Mapping[str, object]]) -> None:
         """Append `records` as one row group (nothing for an empty batch)."""
         for table in to_tables(records, self.columns):
             self.write_table(table)
@@ -300,7 +300,7 @@ class PartWriter:
             state.next_index = max(state.next_index, int(part.name.split("-")[1].split(".")[0]) + 1)
         return state
 
-    def write(self, index: int, records: Sequence[dict[str, Any]], repo: str, commits: Iterable[str],
+    def write(self, index: int, records: Sequence[Mapping[str, object]], repo: str, commits: Iterable[str],
               keys: Iterable[str], counts: Counter[str], problems: Sequence[str]) -> None:
         """Start writing part `index` and then its state file (after the part before it is done); the part counts
         as done only once both exist. The arguments must not change afterwards."""
@@ -313,7 +313,7 @@ class PartWriter:
         if pending is not None:
             pending.result()
 
-    def _write(self, index: int, records: Sequence[dict[str, Any]], repo: str, commits: Iterable[str],
+    def _write(self, index: int, records: Sequence[Mapping[str, object]], repo: str, commits: Iterable[str],
                keys: Iterable[str], counts: Counter[str], problems: Sequence[str]) -> Path:
         part = self.directory / f"part-{index:05d}.{self.fmt}"
         write_records(records, part, self.fmt, self.columns, self.compression, self._gzip, self.stream)
@@ -403,9 +403,9 @@ def check_output(output: str) -> None:
         raise OctoError(f"{output}: is a directory")
 
 
-def stdout_writer(stream: IO[bytes]) -> Any:
+def stdout_writer(stream: IO[bytes]) -> Callable[[Iterable[Mapping[str, object]]], None]:
     """A function that writes records as JSONL lines to the binary `stream` (BrokenPipeError when it is closed)."""
-    def write(records: Iterable[dict[str, Any]]) -> None:
+    def write(records: Iterable[Mapping[str, object]]) -> None:
         stream.writelines(json_lines(records))
         stream.flush()
 
