@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from gitocto.errors import OctoError
 
@@ -24,8 +24,11 @@ class SamplingParams:
     seed: int | None = 0
 
 
-Message = dict[str, str]
-"""One OpenAI-style chat message: {"role": "system" | "user" | "assistant", "content": "..."}."""
+class Message(TypedDict):
+    """One OpenAI-style chat message: {"role": "system" | "user" | "assistant", "content": "..."}."""
+
+    role: str
+    content: str
 
 
 @dataclass(frozen=True)
