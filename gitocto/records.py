@@ -28,7 +28,7 @@ import os
 import shutil
 import zlib
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -279,7 +279,7 @@ def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(data))
 
 
-def _json_line(record: dict[str, Any]) -> bytes:
+def _json_line(record: Mapping[str, object]) -> bytes:
     try:
         return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
     except TypeError:  # orjson.JSONEncodeError: lone surrogates (undecodable bytes kept in str), huge ints, ...
@@ -287,7 +287,7 @@ def _json_line(record: dict[str, Any]) -> bytes:
         return (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
 
 
-def json_lines(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+def json_lines(records: Iterable[Mapping[str, object]]) -> Iterator[bytes]:
     """Records as JSONL lines (UTF-8, keys in record order), one `bytes` per record."""
     return map(_json_line, records)
 
@@ -335,12 +335,12 @@ def gzip_members(lines: Iterable[bytes], pool: ThreadPoolExecutor | None = None)
         yield _gzip_block(b"")
 
 
-def arrow_tables(records: Sequence[dict[str, Any]], schema: pa.Schema) -> Iterator[pa.Table]:
+def arrow_tables(records: Sequence[Mapping[str, object]], schema: pa.Schema) -> Iterator[pa.Table]:
     """Records as Arrow tables of `schema` (a column absent from a record is null) of about ROW_GROUP_BYTES of text
     each (one Parquet row group each), so the Arrow copy of many records is never made whole."""
     import pyarrow as pa
 
-    def table(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    def table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
         return pa.Table.from_pydict({c: [r.get(c) for r in rows] for c in schema.names}, schema=schema)
 
     start, size = 0, 0
@@ -363,7 +363,7 @@ def parquet_writer(path: Path, schema: pa.Schema, compression: str = PARQUET_COM
                             use_dictionary=dictionary if isinstance(dictionary, bool) else list(dictionary))
 
 
-def write_records(path: Path, records: Sequence[dict[str, Any]], *, schema: pa.Schema | None = None,
+def write_records(path: Path, records: Sequence[Mapping[str, object]], *, schema: pa.Schema | None = None,
                   dictionary: bool | Sequence[str] = True, compression: str = PARQUET_COMPRESSION,
                   pool: ThreadPoolExecutor | None = None) -> None:
     """Write `records` to `path` atomically, in the format its name asks for (`record_format`).

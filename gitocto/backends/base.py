@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, TypedDict
 
 from gitocto.errors import OctoError
 
@@ -23,8 +24,11 @@ class SamplingParams:
     seed: int | None = 0
 
 
-Message = dict[str, str]
-"""One OpenAI-style chat message: {"role": "system" | "user" | "assistant", "content": "..."}."""
+class Message(TypedDict):
+    """One OpenAI-style chat message: {"role": "system" | "user" | "assistant", "content": "..."}."""
+
+    role: str
+    content: str
 
 
 @dataclass(frozen=True)
@@ -37,33 +41,34 @@ class Generation:
     completion_tokens: int
 
 
-@runtime_checkable
-class Backend(Protocol):
+class Backend(ABC):
     """Completes raw prompts (no chat wrapping: prompt formats are applied by the caller), or chats.
 
-    The `*_generations` methods say why each sample ended and count its tokens; `complete` and `chat` are the
-    same calls returning only the texts.
+    A backend implements the two `*_generations` methods, which say why each sample ended and count its tokens;
+    `complete` and `chat` are the same calls returning only the texts, supplied here once.
     """
 
     name: str
 
-    def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` completions for each prompt, cut at the first stop sequence (stop excluded)."""
-        ...
-
-    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` assistant replies for each conversation, through the model's own chat template."""
-        ...
-
+    @abstractmethod
     def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
-        """Like `complete`, with each sample's finish reason ("stop" or "length") and token counts."""
-        ...
+        """Return `params.n` generations for each prompt, cut at the first stop sequence (stop excluded), with
+        each sample's finish reason ("stop" or "length") and token counts."""
 
+    @abstractmethod
     def chat_generations(
         self, conversations: Sequence[list[Message]], params: SamplingParams
     ) -> list[list[Generation]]:
-        """Like `chat`, with each reply's finish reason ("stop" or "length") and token counts."""
-        ...
+        """Return `params.n` assistant replies for each conversation, through the model's own chat template, with
+        each reply's finish reason ("stop" or "length") and token counts."""
+
+    def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
+        """Return `params.n` completions for each prompt, cut at the first stop sequence (stop excluded)."""
+        return texts(self.complete_generations(prompts, params))
+
+    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
+        """Return `params.n` assistant replies for each conversation, through the model's own chat template."""
+        return texts(self.chat_generations(conversations, params))
 
 
 def texts(rows: Sequence[Sequence[Generation]]) -> list[list[str]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitocto.backends.base import Generation, Message, SamplingParams, check_params, cut_at_stop, texts
+from gitocto.backends.base import Backend, Generation, Message, SamplingParams, check_params, cut_at_stop
 from gitocto.errors import OctoError
 
 DTYPES = {
@@ -129,7 +129,7 @@ class RowCriteria:
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
-class HFBackend:
+class HFBackend(Backend):
     """A transformers causal LM loaded from a model id or a local directory; safe to share between threads.
 
     `prompt_tokens` and `completion_tokens` add up the tokens read and generated over the backend's lifetime.
@@ -271,14 +271,6 @@ class HFBackend:
         for value in (eos if isinstance(eos, list) else [eos], [self.tokenizer.eos_token_id]):
             ids.update(int(v) for v in value if v is not None)
         return ids
-
-    def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` completions for each prompt, cut at the first stop sequence (stop excluded)."""
-        return texts(self.complete_generations(prompts, params))
-
-    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` assistant replies per conversation, through the tokenizer's chat template."""
-        return texts(self.chat_generations(conversations, params))
 
     def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
         """Like `complete`, with each sample's finish reason and token counts."""

@@ -10,7 +10,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from gitocto.backends.base import Generation, Message, SamplingParams, check_params, cut_at_stop, texts
+from gitocto.backends.base import Backend, Generation, Message, SamplingParams, check_params, cut_at_stop
 from gitocto.errors import OctoError
 
 DEFAULT_TIMEOUT_S = 600.0
@@ -28,7 +28,7 @@ def normalise_endpoint(endpoint: str) -> str:
     return url if parts.path else url + "/v1"
 
 
-class OpenAIBackend:
+class OpenAIBackend(Backend):
     """Sends one request per prompt, `concurrency` at a time, with the client's timeouts and retries.
 
     `prompt_tokens` and `completion_tokens` add up the server's reported usage over the backend's lifetime.
@@ -107,14 +107,6 @@ class OpenAIBackend:
         if params.seed is not None:
             options["seed"] = params.seed
         return options
-
-    def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` completions per prompt from /v1/completions, cut at the first stop sequence."""
-        return texts(self.complete_generations(prompts, params))
-
-    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` assistant replies per conversation from /v1/chat/completions."""
-        return texts(self.chat_generations(conversations, params))
 
     def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
         """Like `complete`, with the server's finish reason and token usage for each sample."""

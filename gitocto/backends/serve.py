@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gitocto.backends.base import Generation, SamplingParams
+from gitocto.backends.base import Message as ChatTurn  # starlette's Message is an ASGI message
 from gitocto.backends.batcher import Batcher, Cancelled, return_big_buffers_to_the_system
 from gitocto.backends.hf import HFBackend
 from gitocto.errors import OctoError
@@ -274,7 +275,7 @@ def create_app(
 
     @app.post("/v1/chat/completions", response_model=None)
     async def chat_completions(body: ChatRequest, request: Request) -> dict[str, Any] | JSONResponse:
-        conversation = [{"role": m.role, "content": m.content} for m in body.messages]
+        conversation: list[ChatTurn] = [{"role": m.role, "content": m.content} for m in body.messages]
         field = "max_completion_tokens" if body.max_completion_tokens is not None else "max_tokens"
         requested = body.max_completion_tokens if body.max_completion_tokens is not None else body.max_tokens
         params = sampling_params(body, requested, field, DEFAULT_CHAT_MAX_TOKENS, max_tokens_limit)

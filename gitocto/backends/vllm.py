@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from gitocto.backends.base import Generation, Message, SamplingParams, check_params, cut_at_stop, texts
+from gitocto.backends.base import Backend, Generation, Message, SamplingParams, check_params, cut_at_stop
 from gitocto.errors import OctoError
 
 INSTALL_HINT = "vllm is not installed: pip install 'gitocto[vllm]'"
@@ -20,7 +20,7 @@ def _import_vllm() -> Any:
     return vllm
 
 
-class VLLMBackend:
+class VLLMBackend(Backend):
     """A `vllm.LLM` engine; `engine_kwargs` go to it unchanged (dtype, tensor_parallel_size, max_model_len...).
 
     `prompt_tokens` and `completion_tokens` add up the engine's token counts over the backend's lifetime.
@@ -59,14 +59,6 @@ class VLLMBackend:
             ordered = sorted(out.outputs, key=lambda o: o.index)
             results.append([_generation(o, prompt_tokens, params.stop) for o in ordered])
         return results
-
-    def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` completions per prompt; vLLM schedules all of them together."""
-        return texts(self.complete_generations(prompts, params))
-
-    def chat(self, conversations: Sequence[list[Message]], params: SamplingParams) -> list[list[str]]:
-        """Return `params.n` assistant replies per conversation, through the model's chat template."""
-        return texts(self.chat_generations(conversations, params))
 
     def complete_generations(self, prompts: Sequence[str], params: SamplingParams) -> list[list[Generation]]:
         """Like `complete`, with each sample's finish reason and token counts."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitocto.backends.base import Message
 from gitocto.bench.data import LANGUAGE_NAMES, Problem
 from gitocto.errors import OctoError
 
@@ -95,7 +96,7 @@ def build_prompt(problem: Problem, task: str, fmt: str, description: str | None 
     return Prompt(format_prompt(fmt, base, instruction, context), base, instruction, context)
 
 
-def chat_messages(prompt: Prompt, lang: str) -> list[dict[str, str]]:
+def chat_messages(prompt: Prompt, lang: str) -> list[Message]:
     """The prompt as one user turn for a model's own chat template; the answer start is asked for, not prefilled."""
     content = prompt.instruction if prompt.context is None else prompt.instruction + "\n" + prompt.context
     if prompt.base.strip():

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 
 from gitocto.decontam.index import MIN_SUBSTRING_CHARS, NGRAM, BenchmarkIndex, Hit
 from gitocto.errors import OctoError
+
+R = TypeVar("R", bound=Mapping[str, object])
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Dropped:
                 "task_id": self.hit.task_id, "benchmark_field": self.hit.field, "match": self.hit.match}
 
 
-def leak(record: dict[str, Any], index: BenchmarkIndex, fields: Sequence[str] | None) -> tuple[str, Hit] | None:
+def leak(record: Mapping[str, object], index: BenchmarkIndex, fields: Sequence[str] | None) -> tuple[str, Hit] | None:
     """The first leaking field of `record` and its hit; every string field is checked when `fields` is None."""
     names = list(fields) if fields is not None else [k for k, v in record.items() if isinstance(v, str)]
     for name in names:
@@ -42,10 +44,10 @@ def leak(record: dict[str, Any], index: BenchmarkIndex, fields: Sequence[str] | 
 
 
 def decontaminate(
-    records: Sequence[dict[str, Any]], index: BenchmarkIndex, fields: Sequence[str] | None = None
-) -> tuple[list[dict[str, Any]], list[Dropped]]:
+    records: Sequence[R], index: BenchmarkIndex, fields: Sequence[str] | None = None
+) -> tuple[list[R], list[Dropped]]:
     """Split `records` into the clean ones (in order) and the dropped ones with their reasons."""
-    kept: list[dict[str, Any]] = []
+    kept: list[R] = []
     dropped: list[Dropped] = []
     for position, record in enumerate(records):
         found = leak(record, index, fields)

@@ -6,7 +6,7 @@ and row order, from the signatures alone, so both engines remove exactly the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ class CorpusReport:
     records_out: int = 0
 
 
-def _text(row: dict[str, Any], name: str) -> str | None:
+def _text(row: Mapping[str, object], name: str) -> str | None:
     value = row.get(name)
     return value if isinstance(value, str) else None
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TypeVar
+
+R = TypeVar("R")
 
 
 def digest(text: str) -> bytes:
@@ -13,12 +15,12 @@ def digest(text: str) -> bytes:
 
 
 def exact_dedup(
-    records: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], str]
-) -> tuple[list[dict[str, Any]], int]:
+    records: Iterable[R], key: Callable[[R], str]
+) -> tuple[list[R], int]:
     """Keep the first record of each distinct `key(record)`, in input order; return the kept ones and how many went."""
     # Digests rather than the keys themselves keep memory flat when keys are whole files.
     seen: set[bytes] = set()
-    kept: list[dict[str, Any]] = []
+    kept: list[R] = []
     removed = 0
     for record in records:
         d = digest(key(record))

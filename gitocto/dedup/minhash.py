@@ -11,11 +11,13 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from gitocto.errors import OctoError
+
+R = TypeVar("R")
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SCHEME = "affine32"
@@ -160,13 +162,13 @@ def cluster(
 
 
 def near_dedup(
-    records: Sequence[dict[str, Any]],
-    key: Callable[[dict[str, Any]], str],
+    records: Sequence[R],
+    key: Callable[[R], str],
     threshold: float = 0.5,
     num_perm: int = 128,
     shingle: int = 5,
     seed: int = 1,
-) -> tuple[list[dict[str, Any]], DedupReport]:
+) -> tuple[list[R], DedupReport]:
     """Drop near-duplicates of `key(record)` (token-shingle Jaccard >= threshold), keeping each cluster's first."""
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")

@@ -22,12 +22,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 from gitocto.errors import OctoError
 from gitocto.extract.languages import commitpack_language
-
-Record = dict[str, Any]
+from gitocto.extract.record import Record
 
 # ---- Published lists and thresholds ------------------------------------------------------------------------------
 

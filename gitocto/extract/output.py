@@ -14,11 +14,11 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from gitocto.errors import OctoError
 from gitocto.records import (
@@ -58,13 +58,13 @@ def schema(columns: Sequence[str]) -> pa.Schema:
     return pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in columns])
 
 
-def to_table(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> pa.Table:
+def to_table(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> pa.Table:
     """Records as one Arrow table of `schema(columns)` (a column absent from a record is null)."""
     import pyarrow as pa
     return pa.Table.from_pydict({c: [r.get(c) for r in records] for c in columns}, schema=schema(columns))
 
 
-def to_tables(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> Iterator[pa.Table]:
+def to_tables(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> Iterator[pa.Table]:
     """Records as Arrow tables of `schema(columns)`, one Parquet row group each (`records.arrow_tables`)."""
     return arrow_tables(records, schema(columns))
 
@@ -73,7 +73,7 @@ def _parquet_writer(path: Path, columns: Sequence[str], compression: str) -> pq.
     return parquet_writer(path, schema(columns), compression, _DICT_COLUMNS)
 
 
-def write_part(records: Sequence[dict[str, Any]], path: Path, fmt: str, columns: Sequence[str],
+def write_part(records: Sequence[Mapping[str, object]], path: Path, fmt: str, columns: Sequence[str],
                compression: str = PARQUET_COMPRESSION, pool: ThreadPoolExecutor | None = None,
                also: ParquetStream | None = None) -> None:
     """Write one part atomically: an Arrow IPC part (its tables also appended to `also`, a row group of the single
@@ -106,7 +106,7 @@ class ParquetStream:
         self.rows = 0
         self._writer = _parquet_writer(self.tmp, columns, PARQUET_COMPRESSION)
 
-    def write(self, records: Sequence[dict[str, Any]]) -> None:
+    def write(self, records: Sequence[Mapping[str, object]]) -> None:
         """Append `records` as one row group (nothing for an empty batch)."""
         for table in to_tables(records, self.columns):
             self.write_table(table)
@@ -209,7 +209,7 @@ class PartWriter:
             state.next_index = max(state.next_index, int(part.name.split("-")[1].split(".")[0]) + 1)
         return state
 
-    def write(self, index: int, records: Sequence[dict[str, Any]], repo: str, commits: Iterable[str],
+    def write(self, index: int, records: Sequence[Mapping[str, object]], repo: str, commits: Iterable[str],
               keys: Iterable[str], counts: Counter[str], problems: Sequence[str]) -> None:
         """Start writing part `index` and then its state file (after the part before it is done); the part counts
         as done only once both exist. The arguments must not change afterwards."""
@@ -222,7 +222,7 @@ class PartWriter:
         if pending is not None:
             pending.result()
 
-    def _write(self, index: int, records: Sequence[dict[str, Any]], repo: str, commits: Iterable[str],
+    def _write(self, index: int, records: Sequence[Mapping[str, object]], repo: str, commits: Iterable[str],
                keys: Iterable[str], counts: Counter[str], problems: Sequence[str]) -> Path:
         part = self.directory / f"part-{index:05d}.{self.fmt}"
         write_part(records, part, self.fmt, self.columns, self.compression, self._gzip, self.stream)
@@ -306,9 +306,9 @@ def check_output(output: str) -> None:
         raise OctoError(f"{output}: is a directory")
 
 
-def stdout_writer(stream: IO[bytes]) -> Any:
+def stdout_writer(stream: IO[bytes]) -> Callable[[Iterable[Mapping[str, object]]], None]:
     """A function that writes records as JSONL lines to the binary `stream` (BrokenPipeError when it is closed)."""
-    def write(records: Iterable[dict[str, Any]]) -> None:
+    def write(records: Iterable[Mapping[str, object]]) -> None:
         stream.writelines(json_lines(records))
         stream.flush()
 

@@ -6,26 +6,26 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from gitocto.extract import walk
 from gitocto.extract.filters import RuleContext, apply_rules, rules_for, tokenizer_counter
 from gitocto.extract.options import ExtractOptions
+from gitocto.extract.record import DEDUP_FIELD, Record
 from gitocto.extract.walk import RepoContext, chunks, iter_chunk_results
 
 DUPLICATE = "duplicate"
 DROP_PREFIX = "filter:"
 
 
-def dedup_key(record: dict[str, Any]) -> str:
+def dedup_key(record: Record) -> str:
     """The exact-dedup key of a record: (old blob, new blob, message hash) as the walk left it, else a hash of
     (old contents, message, new contents)."""
-    given = record.pop(walk.DEDUP_FIELD, None)
+    given = record.pop(DEDUP_FIELD, None)
     if given is not None:
         return str(given)
     h = hashlib.blake2b(digest_size=16)
-    for column in ("old_contents", "message", "new_contents"):
-        h.update(record[column].encode("utf-8"))
+    for text in (record["old_contents"], record["message"], record["new_contents"]):
+        h.update(text.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
 
@@ -35,7 +35,7 @@ class Batch:
     """The outcome of one chunk: the commits it covered, the records kept, their keys, counts and problems."""
 
     commits: list[str]
-    records: list[dict[str, Any]]
+    records: list[Record]
     keys: list[str]
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)

@@ -13,25 +13,20 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitocto.errors import OctoError
 from gitocto.extract.languages import language_and_source
 from gitocto.extract.licenses import detect_license, github_key, spdx_of
 from gitocto.extract.options import ExtractOptions
+from gitocto.extract.record import COLUMNS as COLUMNS  # re-exported: the written columns, in order
+from gitocto.extract.record import DEDUP_FIELD, Record
 from gitocto.extract.text import decode, is_binary
 from gitocto.git.repository import git, license_text, open_repository
 from gitocto.git.streams import NULL_SHA, BlobReader, LogError, OversizeBlob, RawChange, RawCommit, log_raw
 
 CHUNK_COMMITS = 200
-DEDUP_FIELD = "_dedup_key"
 _KIND = {"M": "modified", "A": "added", "D": "deleted", "R": "renamed", "T": "modified", "C": "added"}
 GITLINK, SYMLINK = "160000", "120000"
-
-COLUMNS = ("commit", "parent", "old_file", "new_file", "old_contents", "new_contents", "subject", "message", "lang",
-           "license", "repos", "author_date", "committer_date", "change_type", "lines_added", "lines_removed",
-           "files_changed", "old_encoding", "new_encoding", "message_encoding", "lang_source", "license_spdx",
-           "same_path_files")
 
 
 @dataclass(frozen=True)
@@ -52,7 +47,7 @@ class ChunkResult:
     """The records of one chunk of commits, what was skipped and why, and the commits that could not be read."""
 
     commits: list[str]
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
 
@@ -184,11 +179,11 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
 
 def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange],
                     blobs: dict[str, bytes | None], counts: Counter[str],
-                    texts: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+                    texts: dict[str, tuple[str, str]]) -> list[Record]:
     message, message_encoding = decode(commit.message)
     subject = message.split("\n", 1)[0].strip()
     message_hash = hashlib.blake2b(commit.message, digest_size=16).hexdigest()
-    records = []
+    records: list[Record] = []
     # CommitPack's "exactly one file" counts the files a commit modifies in place (binary ones too).
     same_path = sum(1 for c in commit.changes if c.status in "MT" and c.old_path == c.new_path)
     for change in changes:
@@ -281,7 +276,7 @@ def iter_chunk_results(ctx: RepoContext, commit_chunks: Sequence[list[str]], wor
 
 
 def iter_records(repo_path: Path, options: ExtractOptions, counts: Counter[str] | None = None,
-                 problems: list[str] | None = None) -> Iterator[dict[str, Any]]:
+                 problems: list[str] | None = None) -> Iterator[Record]:
     """Every record of the repository at `repo_path` that `options` select, unfiltered and not deduplicated.
 
     Skips and unreadable commits are added to `counts` and `problems` when given.

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 # Column names as the extract writes them, with the CommitPack spelling where it differs.
 _ADDED = ("lines_added", "added", "additions")
@@ -15,7 +14,7 @@ _KIND = ("change_type", "change_kind", "kind")
 _LICENSE = ("license", "licence")
 
 
-def _first(row: dict[str, Any], names: tuple[str, ...]) -> Any:
+def _first(row: Mapping[str, object], names: tuple[str, ...]) -> object:
     for name in names:
         if name in row:
             return row[name]
@@ -35,8 +34,8 @@ class CorpusStats:
     subject_chars: array[int] = field(default_factory=lambda: array("q"))
     change_lines: array[int] = field(default_factory=lambda: array("q"))
 
-    def add(self, row: dict[str, Any]) -> None:
-        """Count one record."""
+    def add(self, row: Mapping[str, object]) -> None:
+        """Count one record (an extracted one, or any with CommitPack's or similar column names)."""
         self.records += 1
         self.languages[str(row.get("lang") or "unknown")] += 1
         self.licenses[str(_first(row, _LICENSE) or "unknown")] += 1
@@ -57,7 +56,7 @@ class CorpusStats:
             self.change_lines.append(added + removed)
 
 
-def collect(records: Iterable[dict[str, Any]]) -> CorpusStats:
+def collect(records: Iterable[Mapping[str, object]]) -> CorpusStats:
     """Statistics of every record in `records`."""
     stats = CorpusStats()
     for row in records:

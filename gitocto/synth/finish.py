@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitocto.decontam.index import BenchmarkIndex
+from gitocto.synth.entry import Sample
 from gitocto.synth.state import RunState
 
 NEAR_THRESHOLD = 0.7  # MinHash Jaccard over 5-token shingles of instruction + response
@@ -53,7 +53,7 @@ def finish(state: RunState, output: Path, index: BenchmarkIndex | None,
     from gitocto.records import write_records
 
     summary = Summary(seeds=len(state.entries))
-    candidates: list[dict[str, Any]] = []
+    candidates: list[Sample] = []
     for key in sorted(state.entries, key=_sort_key):
         entry = state.entries[key]
         if entry.get("executed"):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
 from gitocto.backends import Backend
 from gitocto.decontam.index import BenchmarkIndex
 from gitocto.errors import OctoError
+from gitocto.synth.entry import Entry, Sample
 from gitocto.synth.finish import NEAR_THRESHOLD, Summary, finish
 from gitocto.synth.parse import code_block, drop_reason, parse_problem_solution, parse_sections
-from gitocto.synth.pipeline import Entry, filter_by_execution, run_chunks
+from gitocto.synth.pipeline import filter_by_execution, run_chunks
 from gitocto.synth.prompts import PROMPT_VERSION, oss_instruct_prompt
 from gitocto.synth.published import MAGICODER_INSTRUCTION, MAGICODER_PROMPT, MAGICODER_SYSTEM
 from gitocto.synth.seeds import Seed, magicoder_seed, sample_seed
@@ -65,7 +65,7 @@ class SynthOptions:
         if not 0 < self.near_threshold <= 1:
             raise OctoError(f"--near-threshold must be in (0, 1], not {self.near_threshold}")
 
-    def settings(self, method: str, **extra: Any) -> dict[str, Any]:
+    def settings(self, method: str, **extra: object) -> dict[str, object]:
         """The settings a resumed run must share with the first one (the state file's header)."""
         teacher = {k: v for k, v in asdict(self.teacher).items() if k in ("kind", "model", "temperature",
                                                                           "max_new_tokens")}
@@ -104,7 +104,7 @@ def make_entry(seed: Seed, reply: str, teacher_label: str, finish_reason: str | 
     key = str(seed.index)
     if parts is None:
         return {"key": key, "status": "dropped", "reason": drop_reason(str(error))}
-    record = {
+    record: Sample = {
         "instruction": parts["problem"], "response": parts["solution"], "tests": parts["tests"],
         "lang": seed.lang, "seed": seed.text, "seed_origin": seed.origin, "seed_index": seed.index,
         "method": METHOD, "teacher": teacher_label, "prompt_version": PROMPT_VERSION,
@@ -119,7 +119,7 @@ def magicoder_entry(seed: Seed, reply: str, teacher_label: str, finish_reason: s
     if not parsed.ok:
         return {"key": key, "status": "dropped", "reason": drop_reason(str(parsed.error))}
     problem, solution = parsed.sections["Problem Description"], parsed.sections["Solution"]
-    record = {
+    record: Sample = {
         "instruction": MAGICODER_INSTRUCTION.format(problem=problem), "response": solution, "problem": problem,
         "tests": "", "lang": seed.lang, "seed": seed.text, "seed_origin": seed.origin, "seed_index": seed.index,
         "method": METHOD, "teacher": teacher_label, "prompt_version": MAGICODER_VERSION,

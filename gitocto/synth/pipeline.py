@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from gitocto.synth.entry import Entry
 from gitocto.synth.state import RunState
 from gitocto.synth.teacher import Teacher
 from gitocto.synth.verify import execute
-
-Entry = dict[str, Any]
 
 
 def run_chunks(keys: Sequence[str], state: RunState, teacher: Teacher, chunk_size: int,

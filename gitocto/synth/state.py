@@ -11,9 +11,10 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO, cast
 
 from gitocto.errors import OctoError
+from gitocto.synth.entry import Entry
 
 
 def state_path(output: Path) -> Path:
@@ -24,9 +25,9 @@ def state_path(output: Path) -> Path:
 class RunState:
     """Entries keyed by seed, loaded from disk and appended to as work finishes."""
 
-    def __init__(self, output: Path, settings: dict[str, Any]) -> None:
+    def __init__(self, output: Path, settings: dict[str, object]) -> None:
         self.path = state_path(output)
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.entries: dict[str, Entry] = {}
         self._fh: TextIO | None = None
         if self.path.exists():
             self._load(settings)
@@ -35,7 +36,7 @@ class RunState:
             with self.path.open("w", encoding="utf-8") as fh:
                 fh.write(json.dumps({"settings": settings}, sort_keys=True) + "\n")
 
-    def _load(self, settings: dict[str, Any]) -> None:
+    def _load(self, settings: dict[str, object]) -> None:
         with self.path.open(encoding="utf-8") as fh:
             raw = fh.read()
         if raw and not raw.endswith("\n"):
@@ -59,13 +60,13 @@ class RunState:
             except json.JSONDecodeError:
                 continue  # a line cut short by a crash: that seed is simply done again
             if isinstance(entry, dict) and "key" in entry:
-                self.entries[str(entry["key"])] = entry
+                self.entries[str(entry["key"])] = cast(Entry, entry)  # a line `add` wrote
 
     def done(self, key: str) -> bool:
         """Whether seed `key` was finished by this or an earlier run."""
         return key in self.entries
 
-    def add(self, entries: Iterable[dict[str, Any]]) -> None:
+    def add(self, entries: Iterable[Entry]) -> None:
         """Append finished entries and flush them to disk, so a crash loses at most the work in flight."""
         if self._fh is None:
             self._fh = self.path.open("a", encoding="utf-8")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitocto.backends import Backend, Generation, SamplingParams, make_backend
+from gitocto.backends import Backend, Generation, Message, SamplingParams, make_backend
 from gitocto.errors import OctoError
 
 BACKOFF_S = 2.0
@@ -74,8 +74,8 @@ class Teacher:
     def _generate(self, prompts: Sequence[str], system: str | None) -> list[list[Generation]]:
         if self.spec.prompt_format == "completion":
             return self.backend.complete_generations([completion_prompt(p, system) for p in prompts], self.params)
-        head = [{"role": "system", "content": system}] if system else []
-        conversations = [[*head, {"role": "user", "content": p}] for p in prompts]
+        head: list[Message] = [{"role": "system", "content": system}] if system else []
+        conversations: list[list[Message]] = [[*head, {"role": "user", "content": p}] for p in prompts]
         try:
             return self.backend.chat_generations(conversations, self.params)
         except OctoError as exc:

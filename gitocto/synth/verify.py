@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 # Grammar language names -> the sandbox's language names.
 EXEC_LANG = {"python": "python", "javascript": "js", "java": "java", "go": "go", "cpp": "cpp", "rust": "rust"}
@@ -17,7 +16,7 @@ def program(lang: str, solution_code: str, tests: str) -> str:
     return join_program(lang, solution_code, tests)
 
 
-def execute(records: Sequence[dict[str, Any]], workers: int | None = None,
+def execute(records: Sequence[Mapping[str, object]], workers: int | None = None,
             timeout: float | None = None) -> list[tuple[bool, str]]:
     """For each record with `tests`, (passed, status) from the sandbox; records without tests pass untested."""
     from gitocto.doctor.checks import require_toolchains

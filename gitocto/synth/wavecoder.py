@@ -5,17 +5,17 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from rich.console import Console
 
 from gitocto.backends import Backend
 from gitocto.errors import OctoError
+from gitocto.synth.entry import Entry, Sample
 from gitocto.synth.finish import Summary, finish
 from gitocto.synth.functions import Function, extract_functions
 from gitocto.synth.oss_instruct import SynthOptions, benchmark_index
 from gitocto.synth.parse import CUT_OFF, code_block, drop_reason, parse_sections, parse_verdict
-from gitocto.synth.pipeline import Entry, filter_by_execution, run_chunks
+from gitocto.synth.pipeline import filter_by_execution, run_chunks
 from gitocto.synth.prompts import (
     LANG_NAMES,
     PROMPT_VERSION,
@@ -66,7 +66,7 @@ def _task_for(task: TaskSpec, target: str | None) -> TaskSpec:
     return TaskSpec(task.name, f"{task.definition} Translate into {LANG_NAMES[target]}.", task.checks)
 
 
-def show_example(record: dict[str, Any], reasons: str = "") -> str:
+def show_example(record: Sample, reasons: str = "") -> str:
     """An earlier example in the generator's layout, with the discriminator's reasons for a rejected one."""
     text = f"[Instruction]\n{record['instruction_only']}\n[Input]\n{record['input'] or 'None'}\n" \
            f"[Solution]\n{record['response']}"
@@ -145,7 +145,7 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
                 entries.append({"key": key, "status": "dropped", "reason": drop_reason(str(error))})
                 continue
             instruction = parts["instruction"] + (f"\n\n{parts['input']}" if parts["input"] else "")
-            record = {
+            record: Sample = {
                 "instruction": instruction, "response": parts["solution"], "instruction_only": parts["instruction"],
                 "input": parts["input"], "tests": parts["tests"] if with_tests else "", "task": task.name,
                 "lang": target or item.lang, "seed": item.code, "seed_origin": item.origin, "seed_index": int(key),
@@ -161,15 +161,16 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
         for (entry, _), answer in zip(judged, verdicts, strict=True):
             if answer.finish_reason == "length":
                 # A checklist cut short may lack the very `no` that would reject the example.
-                entry.update(status="dropped", reason=f"discriminator reply {CUT_OFF}")
+                entry.update({"status": "dropped", "reason": f"discriminator reply {CUT_OFF}"})
                 continue
             verdict = parse_verdict(answer.text, questions)
             if verdict is None:
-                entry.update(status="dropped", reason="malformed discriminator reply: no overall yes/no")
+                entry.update({"status": "dropped", "reason": "malformed discriminator reply: no overall yes/no"})
             elif not verdict.accepted:
-                entry.update(status="dropped", reason="discriminator: no", verdict="no", reasons=list(verdict.reasons))
+                entry.update({"status": "dropped", "reason": "discriminator: no", "verdict": "no",
+                              "reasons": list(verdict.reasons)})
             else:
-                entry.update(verdict="yes")
+                entry["verdict"] = "yes"
             pools.take(entry)
         filter_by_execution(entries, common.execute, common.workers)
         return entries
@@ -213,7 +214,7 @@ def published_work(chosen: list[Function], common: SynthOptions, teacher: Teache
                 entries.append({"key": key, "status": "dropped", "reason": f"generator filter: {error}"})
                 continue
             information = "" if generated.information == wp.NO_INPUT else generated.information
-            record = {
+            record: Sample = {
                 "instruction": generated.instruction + (f"\n\n{information}" if information else ""),
                 "response": generated.solution, "instruction_only": generated.instruction, "input": information,
                 "task_name": generated.task_name, "tests": "", "task": "generation", "lang": item.lang,
@@ -229,11 +230,12 @@ def published_work(chosen: list[Function], common: SynthOptions, teacher: Teache
         for (entry, case), answer in zip(judged, answers, strict=True):
             feedback, accepted = wp.parse_answer(answer.text)
             if feedback is None:
-                entry.update(status="dropped", reason="malformed discriminator reply: no `- step 1` ... `- reasons`")
+                entry.update({"status": "dropped",
+                              "reason": "malformed discriminator reply: no `- step 1` ... `- reasons`"})
                 continue
-            entry.update(verdict="yes" if accepted else "no", case=f"{case}\n\nAnalysis:\n{feedback}\n")
+            entry.update({"verdict": "yes" if accepted else "no", "case": f"{case}\n\nAnalysis:\n{feedback}\n"})
             if not accepted:
-                entry.update(status="dropped", reason="discriminator: overall no")
+                entry.update({"status": "dropped", "reason": "discriminator: overall no"})
             pools.add(entry["case"], accepted)
         filter_by_execution(entries, common.execute, common.workers)
         return entries
