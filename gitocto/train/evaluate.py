@@ -7,16 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitocto.errors import OctoError
-
-
-def check_bench_available() -> None:
-    """Fail before training, not after it, when `git octo bench` is not part of this install."""
-    from gitocto.cli import cli
-
-    if "bench" not in getattr(cli, "commands", {}):
-        raise OctoError("--bench needs the `git octo bench` command, which this install does not have")
-
 
 def bench_after_training(model_dir: Path, args: str) -> int:
     """Run `git octo bench --model MODEL_DIR ARGS` on the saved model; its exit code becomes the run's.
