@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from gitocto import __version__, hub
+from gitocto import __version__, console, hub
 from gitocto.backends.base import BACKEND_KINDS
 from gitocto.backends.command import DTYPES
 from gitocto.committime.settings import MSG_BACKENDS
@@ -44,7 +44,7 @@ def _report_crash(exc: BaseException) -> int:
         where = f" (details in {path})"
     except OSError:
         where = ""
-    click.echo(f"git octo: unexpected error: {type(exc).__name__}: {exc}{where}", err=True)
+    console.note(f"unexpected error: {type(exc).__name__}: {exc}{where}")
     return EXIT_ERROR
 
 
@@ -439,10 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rv = cli.main(args=args, prog_name="git octo", standalone_mode=False)
     except OctoError as exc:
-        click.echo(f"git octo: error: {hub.explain(str(exc))}", err=True)
+        console.error(hub.explain(str(exc)))
         return exc.code
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("git octo: interrupted", err=True)
+        console.note("interrupted")
         _exit_now_if_threads_linger(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
@@ -463,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.strerror is None:
             return _report_crash(exc)
         where = f"{exc.filename}: " if exc.filename is not None else ""
-        click.echo(f"git octo: error: {where}{exc.strerror.lower()}", err=True)
+        console.error(f"{where}{exc.strerror.lower()}")
         return EXIT_ERROR
     except Exception as exc:
         return _report_crash(exc)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gitocto import console
+
 
 def bench_after_training(model_dir: Path, args: str) -> int:
     """Run `git octo bench --model MODEL_DIR ARGS` on the saved model; its exit code becomes the run's.
@@ -20,5 +22,5 @@ def bench_after_training(model_dir: Path, args: str) -> int:
     if not any(a in ("-o", "--output") or a.startswith("--output=") for a in extra):
         extra += ["--output", str(model_dir / "humanevalpack-results.json")]
     command = [sys.executable, "-m", "gitocto", "bench", "--model", str(model_dir), *extra]
-    print(f"git octo train: git octo {shlex.join(command[3:])}", file=sys.stderr, flush=True)
+    console.note(f"git octo {shlex.join(command[3:])}", command="train", flush=True)
     return subprocess.run(command, check=False).returncode

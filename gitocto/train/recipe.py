@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from gitocto import console
 from gitocto.errors import OctoError
 from gitocto.train import checkpoint
 from gitocto.train.config import TrainConfig, to_yaml_dict
@@ -149,7 +149,7 @@ class Run:
     def log(self, message: str) -> None:
         """One line to stderr, from the main process only."""
         if self.accelerator.is_main_process:
-            print(f"git octo train: {message}", file=sys.stderr, flush=True)
+            console.note(message, command="train", flush=True)
 
     def main_says(self, answer: bool) -> bool:
         """The main process's answer, on every process (each may see a different file system)."""
