@@ -191,12 +191,12 @@ def profile_summary(repo: Path, n: int, top: int = 12) -> str:
     """cProfile (own time) of one in-process extraction to .jsonl; the writer thread's time is not in it."""
     from rich.console import Console
 
-    from gitocto.extract.command import extract_command
+    from gitocto.extract.command import extract_repos
 
     profiler = cProfile.Profile()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         profiler.enable()
-        extract_command([str(repo)], str(Path(tmp) / "p.jsonl"), ExtractOptions(max_commits=n),
+        extract_repos([str(repo)], str(Path(tmp) / "p.jsonl"), ExtractOptions(max_commits=n),
                         console=Console(file=io.StringIO()))
         profiler.disable()
     buf = io.StringIO()

@@ -118,13 +118,13 @@ def run_dedup(work: Path, engine: str, workers: int) -> tuple[float, int, int]:
     """Seconds, records in and records out of `git octo dedup` over the local run's shards."""
     from rich.console import Console
 
-    from gitocto.dedup.command import dedup_command
+    from gitocto.dedup.command import deduplicate
     from gitocto.dedup.corpus import Settings
     from gitocto.records import read_records
 
     out = work / f"dedup-{engine}.parquet"
     start = time.perf_counter()
-    dedup_command([str(work / "out-local")], str(out), Settings(), engine=engine, workers=workers,
+    deduplicate([str(work / "out-local")], str(out), Settings(), engine=engine, workers=workers,
                   console=Console(quiet=True))
     seconds = time.perf_counter() - start
     records_in = sum(len(read_records(p)) for p in (work / "out-local").glob("*.parquet"))

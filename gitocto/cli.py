@@ -12,12 +12,22 @@ import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
-from gitocto import __version__, hub
+from gitocto import __version__, console, hub
+from gitocto.backends.base import BACKEND_KINDS
+from gitocto.backends.command import DTYPES
+from gitocto.committime.settings import MSG_BACKENDS
 from gitocto.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, OctoError
+from gitocto.extract.options import FILTERS
+from gitocto.hooks.install import HOOK_NAMES
 from gitocto.man import ensure_installed as ensure_man_page
+from gitocto.train import config as train_config
+
+# A teacher is any generating backend; openai, the default, is listed first.
+TEACHER_KINDS = sorted(BACKEND_KINDS, key=lambda kind: kind != "openai")
 
 
 def _log_path() -> Path:
@@ -34,7 +44,7 @@ def _report_crash(exc: BaseException) -> int:
         where = f" (details in {path})"
     except OSError:
         where = ""
-    click.echo(f"git octo: unexpected error: {type(exc).__name__}: {exc}{where}", err=True)
+    console.note(f"unexpected error: {type(exc).__name__}: {exc}{where}")
     return EXIT_ERROR
 
 
@@ -44,7 +54,6 @@ def cli() -> None:
     """gitocto: git histories into training data, models finetuned and evaluated on them, help at commit time."""
 
 
-# ---- extract (issue: foundation) -------------------------------------------------------------------
 
 
 @cli.command("extract")
@@ -57,7 +66,7 @@ def cli() -> None:
 @click.option("--max-commits", type=click.IntRange(min=1), default=None, help="At most this many commits per repo.")
 @click.option("--include-merges", is_flag=True, help="Also merge commits (diffed against the first parent).")
 @click.option("--filter", "filter_name", default=None,
-              type=click.Choice(["none", "commitpack", "commitpackft", "commitpackft-strict"]),
+              type=click.Choice(["none", *FILTERS]),
               help="Apply CommitPack's rules, CommitPack's and CommitPackFT's, or those with our stricter verb list "
               "and cleaning (commitpackft-strict) [default: none].")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="NAME", help="Turn a filter rule off (repeatable).")
@@ -76,39 +85,31 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Run repositories in local processes or as Ray tasks (one shard per repository in -o DIR).")
 @click.option("--ray-address", default=None, help="A running Ray cluster [default: start a local Ray].")
-def extract_cmd(repos: tuple[str, ...], output: str, rev: str | None, since: str | None, until: str | None,
-                max_commits: int | None, include_merges: bool, filter_name: str | None, skip_rules: tuple[str, ...],
-                tokenizer: str | None, license_id: str | None, max_file_size: int, seed: int, workers: int,
-                shard_format: str, repos_file: Path | None, engine: str, ray_address: str | None) -> int:
+def extract_command(repos: tuple[str, ...], output: str, rev: str | None, since: str | None, until: str | None,
+                    max_commits: int | None, include_merges: bool, filter_name: str | None,
+                    skip_rules: tuple[str, ...], tokenizer: str | None, license_id: str | None, max_file_size: int,
+                    seed: int, workers: int, shard_format: str, repos_file: Path | None, engine: str,
+                    ray_address: str | None) -> int:
     """Walk repositories' histories into CommitPack-style records (code before, commit message, code after)."""
-    hub.need_model(tokenizer, "--tokenizer")
-    from gitocto.extract.command import extract_command, parse_skip_rules
+    from gitocto.extract import command
     from gitocto.extract.options import ExtractOptions
 
     options = ExtractOptions(
         rev=rev, since=since, until=until, max_commits=max_commits, include_merges=include_merges,
-        filter=None if filter_name == "none" else filter_name, skip_rules=parse_skip_rules(skip_rules),
-        tokenizer=tokenizer, license=license_id,
-        max_file_size=max_file_size, seed=seed, workers=workers,
+        filter=None if filter_name == "none" else filter_name, skip_rules=command.parse_skip_rules(skip_rules),
+        tokenizer=tokenizer, license=license_id, max_file_size=max_file_size, seed=seed, workers=workers,
     )
-    if repos_file is not None or engine == "ray":
-        from gitocto.extract.many import extract_many, read_repos_file
-
-        listed = read_repos_file(repos_file) if repos_file is not None else []
-        return extract_many([*repos, *listed], output, options, engine=engine, ray_address=ray_address)
-    return extract_command(repos, output, options, shard_format=shard_format)
-
-# ---- end extract ---------------------------------------------------------------------------------------
-
-# ---- bench (issue: bench harness) ----------------------------------------------------------------------
-
+    return command.run(command.Options(
+        output=output, repos=repos, extract=options, shard_format=shard_format, repos_file=repos_file, engine=engine,
+        ray_address=ray_address,
+    ))
 
 @cli.command("bench")
 @click.option("--task", default="all", show_default=True,
               help="fix, fixdocs, explain, synthesize (comma list), or all (fix, explain, synthesize).")
 @click.option("--lang", default="all", show_default=True, help="python, js, java, go, cpp, rust (comma list) or all.")
 @click.option("--model", default=None, help="Model id or path (hf, vllm) or served model name (openai).")
-@click.option("--backend", type=click.Choice(["hf", "openai", "vllm"]), default=None, help="Backend that generates.")
+@click.option("--backend", type=click.Choice(BACKEND_KINDS), default=None, help="Backend that generates.")
 @click.option("--endpoint", default=None, help="OpenAI-compatible base URL for --backend openai.")
 @click.option("--prompt-format", default="octocoder", show_default=True,
               type=click.Choice(["octocoder", "instruct", "continue", "chat"]), help="How prompts are laid out.")
@@ -135,30 +136,20 @@ def extract_cmd(repos: tuple[str, ...], output: str, rev: str | None, since: str
 @click.option("--protocol", type=click.Choice(["paper"]), default=None,
               help="paper: n=20, temperature 0.2, top-p 0.95, 2048 tokens of prompt + answer (overrides those flags).")
 @click.option("--max-length", type=int, default=None, help="Most tokens of prompt + answer (as the paper counts).")
-def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endpoint: str | None,
-              prompt_format: str, n_samples: int, temperature: float, top_p: float, max_new_tokens: int,
-              limit: int | None, data_dir: Path | None, generations: Path | None, check: str | None,
-              workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int,
-              sandbox: str, protocol: str | None, max_length: int | None) -> int:
+def bench_command(task: str, lang: str, model: str | None, backend: str | None, endpoint: str | None,
+                  prompt_format: str, n_samples: int, temperature: float, top_p: float, max_new_tokens: int,
+                  limit: int | None, data_dir: Path | None, generations: Path | None, check: str | None,
+                  workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int,
+                  sandbox: str, protocol: str | None, max_length: int | None) -> int:
     """HumanEvalPack (fix, explain, synthesize × 6 languages), executed in a sandbox; pass@k next to the paper's."""
-    hub.need_humanevalpack(data_dir)
-    hub.need_model(backend != "openai" and generations is None and check is None and model)
-    from gitocto.bench.command import BenchOptions, bench_command
-    from gitocto.execution.sandbox import set_policy
+    from gitocto.bench import command
 
-    set_policy(sandbox)
-
-    return bench_command(BenchOptions(
+    return command.run(command.Options(
         task=task, lang=lang, model=model, backend=backend, endpoint=endpoint, prompt_format=prompt_format,
         n_samples=n_samples, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, limit=limit,
         data_dir=data_dir, generations=generations, check=check, workers=workers, output=output, plot=plot,
-        timeout=timeout, seed=seed, protocol=protocol, max_length=max_length,
+        timeout=timeout, seed=seed, protocol=protocol, max_length=max_length, sandbox=sandbox,
     ))
-
-# ---- end bench -----------------------------------------------------------------------------------------
-
-# ---- serve (issue: bench, model backends) --------------------------------------------------------------
-
 
 @cli.command("serve")
 @click.option("--model", "-m", required=True, help="Model id or local directory (transformers format).")
@@ -169,7 +160,7 @@ def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endp
     "--dtype",
     default="auto",
     show_default=True,
-    type=click.Choice(["auto", "bf16", "fp16", "fp32"]),
+    type=click.Choice(DTYPES),
     help="Weights dtype; auto is bf16 on CUDA, fp32 on CPU.",
 )
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1),
@@ -183,22 +174,17 @@ def bench_cmd(task: str, lang: str, model: str | None, backend: str | None, endp
 def serve_command(model: str, host: str, port: int, device: str | None, dtype: str, batch_size: int,
                   served_model_name: str | None, max_tokens_limit: int, max_request_bytes: int) -> int:
     """Serve a model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions)."""
-    hub.need_model(model)
-    from gitocto.backends.serve import serve
+    from gitocto.backends import command
 
-    return serve(model, host=host, port=port, device=device, dtype=dtype, batch_size=batch_size,
-                 served_model_name=served_model_name, max_tokens_limit=max_tokens_limit,
-                 max_request_bytes=max_request_bytes)
-
-# ---- end serve -----------------------------------------------------------------------------------------
-
-# ---- msg, fix, hooks (issue: commit-time help) ---------------------------------------------------------
-
+    return command.run(command.Options(
+        model=model, host=host, port=port, device=device, dtype=dtype, batch_size=batch_size,
+        served_model_name=served_model_name, max_tokens_limit=max_tokens_limit, max_request_bytes=max_request_bytes,
+    ))
 
 def _backend_options(func: click.decorators.FC) -> click.decorators.FC:
     """The flags that override git config's octo.backend, octo.model, octo.endpoint and octo.timeout."""
     for option in reversed([
-        click.option("--backend", type=click.Choice(["nn", "hf", "openai", "vllm"]), default=None,
+        click.option("--backend", type=click.Choice(MSG_BACKENDS), default=None,
                      help="Backend [default: git config octo.backend, else nn]."),
         click.option("--model", default=None, help="Model id or path [default: git config octo.model]."),
         click.option("--endpoint", default=None, help="OpenAI-compatible URL [default: git config octo.endpoint]."),
@@ -213,27 +199,26 @@ def _backend_options(func: click.decorators.FC) -> click.decorators.FC:
 @click.option("--diff", "rev", default=None, metavar="REV",
               help="Suggest for commit REV (from the history before it) instead of the staged change.")
 @_backend_options
-def msg_cmd(rev: str | None, backend: str | None, model: str | None, endpoint: str | None,
-            timeout: float | None) -> int:
+def msg_command(rev: str | None, backend: str | None, model: str | None, endpoint: str | None,
+                timeout: float | None) -> int:
     """Print a suggested commit message for the staged change."""
-    hub.need_model(backend in ("hf", "vllm") and model, fail_now=False)  # a miss is msg's own "no suggestion"
-    from gitocto.msg.suggest import msg_command
+    from gitocto.msg import command
 
-    return msg_command(os.getcwd(), rev, backend, model, endpoint, timeout)
-
+    return command.run(command.Options(cwd=os.getcwd(), rev=rev, backend=backend, model=model, endpoint=endpoint,
+                                       timeout=timeout))
 
 @cli.command("fix")
 @click.option("--check", "check_cmd", default=None, metavar="CMD",
               help="A command (e.g. your tests) whose failure also asks the model for a repair.")
 @click.option("--apply", "apply_fix", is_flag=True, help="Write repairs to the working tree (never the index).")
 @_backend_options
-def fix_cmd(check_cmd: str | None, apply_fix: bool, backend: str | None, model: str | None,
-            endpoint: str | None, timeout: float | None) -> int:
+def fix_command(check_cmd: str | None, apply_fix: bool, backend: str | None, model: str | None,
+                endpoint: str | None, timeout: float | None) -> int:
     """Report syntax errors in staged files; with a model backend, suggest repairs as a diff."""
-    from gitocto.fix.command import fix_command
+    from gitocto.fix import command
 
-    return fix_command(os.getcwd(), check_cmd, apply_fix, backend, model, endpoint, timeout)
-
+    return command.run(command.Options(cwd=os.getcwd(), check_cmd=check_cmd, apply=apply_fix, backend=backend,
+                                       model=model, endpoint=endpoint, timeout=timeout))
 
 @cli.group("hooks")
 def hooks_group() -> None:
@@ -241,33 +226,27 @@ def hooks_group() -> None:
 
 
 @hooks_group.command("install")
-@click.argument("names", nargs=-1, type=click.Choice(["prepare-commit-msg", "pre-commit"]))
-def hooks_install_cmd(names: tuple[str, ...]) -> int:
+@click.argument("names", nargs=-1, type=click.Choice(HOOK_NAMES))
+def hooks_install_command(names: tuple[str, ...]) -> int:
     """Install hooks (default: prepare-commit-msg), chaining any hook already there."""
-    from gitocto.hooks.install import install
+    from gitocto.hooks import command
 
-    return install(os.getcwd(), names or ("prepare-commit-msg",))
-
+    return command.run_install(command.InstallOptions(cwd=os.getcwd(), names=names))
 
 @hooks_group.command("uninstall")
-@click.argument("names", nargs=-1, type=click.Choice(["prepare-commit-msg", "pre-commit"]))
-def hooks_uninstall_cmd(names: tuple[str, ...]) -> int:
+@click.argument("names", nargs=-1, type=click.Choice(HOOK_NAMES))
+def hooks_uninstall_command(names: tuple[str, ...]) -> int:
     """Remove gitocto's hooks (default: all of them), restoring any chained hook exactly."""
-    from gitocto.hooks.install import uninstall
+    from gitocto.hooks import command
 
-    return uninstall(os.getcwd(), names or ("prepare-commit-msg", "pre-commit"))
-
-# ---- end msg, fix, hooks -------------------------------------------------------------------------------
-
-# ---- train (issue: train) ------------------------------------------------------------------------------
-
+    return command.run_uninstall(command.UninstallOptions(cwd=os.getcwd(), names=names))
 
 @cli.command("train")
 @click.option("--config", "config_path", type=click.Path(), help="Recipe YAML (train/*.yaml); flags override it.")
 @click.option("--model", "-m", help="Model id or local directory (transformers format).")
 @click.option("--data", "-d", multiple=True, help="JSONL/JSONL.gz/Parquet file or directory; PATH:WEIGHT to mix.")
 @click.option("--output", "-o", help="Directory for checkpoints, metrics and the final model.")
-@click.option("--format", "fmt", type=click.Choice(["octocoder", "commit", "instruction", "chat"]),
+@click.option("--format", "fmt", type=click.Choice(train_config.FORMATS),
               help="Prompt format [recipe, else octocoder].")
 @click.option("--max-steps", type=click.IntRange(min=1), help="Optimizer steps (overrides --epochs).")
 @click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Passes over the data [1].")
@@ -277,10 +256,10 @@ def hooks_uninstall_cmd(names: tuple[str, ...]) -> int:
 @click.option("--grad-accum", type=click.IntRange(min=1), help="Micro-batches per optimizer step [1].")
 @click.option("--lora/--no-lora", default=None, help="Train LoRA adapters instead of all weights.")
 @click.option("--packing/--no-packing", default=None, help="Pack several samples per sequence [on].")
-@click.option("--overlong", type=click.Choice(["drop", "truncate"]), help="Samples over --seq-len [drop].")
-@click.option("--precision", type=click.Choice(["auto", "bf16", "fp16", "fp32"]), help="[auto: bf16 on CUDA].")
+@click.option("--overlong", type=click.Choice(train_config.OVERLONG_RULES), help="Samples over --seq-len [drop].")
+@click.option("--precision", type=click.Choice(train_config.PRECISIONS), help="[auto: bf16 on CUDA].")
 @click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None, help="[on with CUDA].")
-@click.option("--optim", type=click.Choice(["adamw", "adamw_8bit"]), help="Optimizer [adamw].")
+@click.option("--optim", type=click.Choice(train_config.OPTIMIZERS), help="Optimizer [adamw].")
 @click.option("--save-every", type=click.IntRange(min=0), help="Checkpoint every N steps [0: off].")
 @click.option("--resume", is_flag=False, flag_value="latest", default=None,
               help="Continue from a checkpoint: a checkpoint dir, or alone for the newest under --output.")
@@ -291,21 +270,13 @@ def hooks_uninstall_cmd(names: tuple[str, ...]) -> int:
 @click.option("--report-to", multiple=True, help="Tracker: tensorboard, wandb, mlflow, ... (repeatable).")
 @click.option("--peak-tflops", type=float, help="Device peak TFLOP/s for MFU when the device is not in the table.")
 @click.option("--bench", "bench_args", help="After training run `git octo bench --model OUTPUT <ARGS>`.")
-def train_command(config_path: str | None, fmt: str | None, bench_args: str | None, **flags: object) -> int:
+def train_command(config_path: str | None, fmt: str | None, bench_args: str | None, data: tuple[str, ...],
+                  report_to: tuple[str, ...], **flags: Any) -> int:
     """Finetune a causal code LM on commit records and instruction data (loss on the answer only)."""
-    from gitocto.train.config import build_config, load_recipe
-    from gitocto.train.recipe import train
+    from gitocto.train import command
 
-    recipe = load_recipe(config_path) if config_path else {}
-    hub.need_model(flags.get("model") or recipe.get("model"))
-    flags.update({"format": fmt, "bench": bench_args})
-    overrides = {key: (list(value) if isinstance(value, tuple) else value) for key, value in flags.items()}
-    return train(build_config(recipe, overrides, where=config_path or "command line"))
-
-# ---- end train -----------------------------------------------------------------------------------------
-
-# ---- synth, decontaminate (issue: synth) ---------------------------------------------------------------
-
+    return command.run(command.Options(config_path=config_path, format=fmt, bench=bench_args, data=data,
+                                       report_to=report_to, **flags))
 
 def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
     """The flags every synth method shares: source, output, teacher, seeds and filters."""
@@ -320,7 +291,7 @@ def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
         click.option("--seed", default=0, show_default=True, type=int, help="Seed for sampling seeds and coresets."),
         click.option("--langs", default="python", show_default=True,
                      help="python, javascript, java, go, cpp, rust (comma list) or all."),
-        click.option("--teacher", "teacher_kind", type=click.Choice(["openai", "hf", "vllm"]), default="openai",
+        click.option("--teacher", "teacher_kind", type=click.Choice(TEACHER_KINDS), default="openai",
                      show_default=True, help="Backend that writes the samples."),
         click.option("--model", default=None, help="Teacher model (served name for openai; id or path otherwise)."),
         click.option("--endpoint", default=None, help="OpenAI-compatible base URL of the teacher."),
@@ -369,16 +340,11 @@ def synth_group() -> None:
 @_synth_options
 @click.option("--recipe", type=click.Choice(["gitocto", "magicoder"]), default="gitocto", show_default=True,
               help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.")
-def synth_oss_instruct_cmd(**flags: object) -> int:
+def synth_oss_instruct_command(**flags: Any) -> int:
     """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
-    hub.need_model(flags["teacher_kind"] != "openai" and flags["model"])
-    from gitocto.execution.sandbox import set_policy
-    from gitocto.synth.command import oss_instruct_main
+    from gitocto.synth import command
 
-    set_policy(str(flags["sandbox"]), check=bool(flags["execute"]))
-
-    return oss_instruct_main(flags)
-
+    return command.run_oss_instruct(command.OssInstructOptions(**flags))
 
 @synth_group.command("wavecoder")
 @click.option("--task", type=click.Choice(["generation", "summarization", "repair", "translation"]),
@@ -391,17 +357,11 @@ def synth_oss_instruct_cmd(**flags: object) -> int:
               help="gitocto: our sectioned prompts, checklist and tests; wavecoder: microsoft/WaveCoder as published "
                    "(generation only).")
 @_synth_options
-def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_model: str | None,
-                        discriminator_endpoint: str | None, **flags: object) -> int:
+def synth_wavecoder_command(**flags: Any) -> int:
     """WaveCoder: k-center coreset of functions, generator guided by good/bad pools, checklist discriminator."""
-    hub.need_model(flags["teacher_kind"] != "openai" and flags["model"])
-    from gitocto.execution.sandbox import set_policy
-    from gitocto.synth.command import wavecoder_main
+    from gitocto.synth import command
 
-    set_policy(str(flags["sandbox"]), check=bool(flags["execute"]))
-
-    return wavecoder_main(flags, task, embedding_model, discriminator_model, discriminator_endpoint)
-
+    return command.run_wavecoder(command.WavecoderOptions(**flags))
 
 @cli.command("decontaminate")
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path, dir_okay=False))
@@ -415,17 +375,13 @@ def synth_wavecoder_cmd(task: str, embedding_model: str | None, discriminator_mo
 @click.option("--fields", default=None, help="Comma list of fields to check [default: every text field].")
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write every drop (record, field, rule, benchmark task) to this JSON file.")
-def decontaminate_cmd(input_path: Path, output: Path, data_dir: Path | None, benchmarks: tuple[str, ...],
-                      fields: str | None, report_path: Path | None) -> int:
+def decontaminate_command(input_path: Path, output: Path, data_dir: Path | None, benchmarks: tuple[str, ...],
+                          fields: str | None, report_path: Path | None) -> int:
     """Drop records containing text of HumanEval(Pack), MBPP, APPS, DS-1000 or GSM8K."""
-    from gitocto.decontam.command import decontaminate_command
+    from gitocto.decontam import command
 
-    return decontaminate_command(input_path, output, data_dir, fields, report_path, benchmarks)
-
-# ---- end synth, decontaminate --------------------------------------------------------------------------
-
-# ---- dedup, stats (issue: scale) -----------------------------------------------------------------------
-
+    return command.run(command.Options(input_path=input_path, output=output, data_dir=data_dir,
+                                       benchmarks=benchmarks, fields=fields, report_path=report_path))
 
 @cli.command("dedup")
 @click.argument("inputs", nargs=-1, required=True, metavar="IN...")
@@ -439,42 +395,32 @@ def decontaminate_cmd(input_path: Path, output: Path, data_dir: Path | None, ben
               help="Compute signatures in this process or as Ray tasks (same result).")
 @click.option("--ray-address", default=None, help="A running Ray cluster [default: start a local Ray].")
 @click.option("--workers", default=None, type=click.IntRange(min=1), help="CPUs for the local Ray [all cores].")
-def dedup_cmd(inputs: tuple[str, ...], output: str, field: str, threshold: float, num_perm: int, shingle: int,
-              seed: int, engine: str, ray_address: str | None, workers: int | None) -> int:
+def dedup_command(inputs: tuple[str, ...], output: str, field: str, threshold: float, num_perm: int, shingle: int,
+                  seed: int, engine: str, ray_address: str | None, workers: int | None) -> int:
     """Remove exact and near-duplicate records (MinHash + LSH) across JSONL/Parquet files or shard directories."""
-    from gitocto.dedup.command import dedup_command
+    from gitocto.dedup import command
     from gitocto.dedup.corpus import Settings
 
     settings = Settings(field=field, threshold=threshold, num_perm=num_perm, shingle=shingle, seed=seed)
-    return dedup_command(inputs, output, settings, engine=engine, address=ray_address,
-                         workers=workers or os.cpu_count() or 1)
-
+    return command.run(command.Options(inputs=inputs, output=output, settings=settings, engine=engine,
+                                       ray_address=ray_address, workers=workers))
 
 @cli.command("stats")
 @click.argument("inputs", nargs=-1, required=True, metavar="IN...")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False), help="Write PNG plots here.")
-def stats_cmd(inputs: tuple[str, ...], plot_dir: str | None) -> int:
+def stats_command(inputs: tuple[str, ...], plot_dir: str | None) -> int:
     """Languages, licences, message lengths, change sizes and filter drops of extracted records."""
-    from gitocto.stats.command import stats_command
+    from gitocto.stats import command
 
-    return stats_command(inputs, plot_dir)
-
-# ---- end dedup, stats ----------------------------------------------------------------------------------
-
-
-# ---- doctor (issue: a new user's first hour) -------------------------------------------------------------------
-
+    return command.run(command.Options(inputs=inputs, plot_dir=plot_dir))
 
 @cli.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for scripts).")
-def doctor_cmd(as_json: bool) -> int:
+def doctor_command(as_json: bool) -> int:
     """What is ready on this machine (toolchains, sandbox, extras, GPU, hub) and the command that fixes the rest."""
-    from gitocto.doctor.command import doctor_command
+    from gitocto.doctor import command
 
-    return doctor_command(as_json)
-
-# ---- end doctor ----------------------------------------------------------------------------------------
-
+    return command.run(command.Options(as_json=as_json))
 
 def _exit_now_if_threads_linger(code: int) -> None:
     # After Ctrl-C a process pool's manager thread can wait forever on a worker that died mid-message, and the
@@ -493,10 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rv = cli.main(args=args, prog_name="git octo", standalone_mode=False)
     except OctoError as exc:
-        click.echo(f"git octo: error: {hub.explain(str(exc))}", err=True)
+        console.error(hub.explain(str(exc)))
         return exc.code
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("git octo: interrupted", err=True)
+        console.note("interrupted")
         _exit_now_if_threads_linger(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
@@ -517,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.strerror is None:
             return _report_crash(exc)
         where = f"{exc.filename}: " if exc.filename is not None else ""
-        click.echo(f"git octo: error: {where}{exc.strerror.lower()}", err=True)
+        console.error(f"{where}{exc.strerror.lower()}")
         return EXIT_ERROR
     except Exception as exc:
         return _report_crash(exc)

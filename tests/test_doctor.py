@@ -142,13 +142,13 @@ def test_a_language_reported_ready_really_runs_its_canonical_solution() -> None:
 
 def test_bench_and_the_synth_filter_stop_at_once_naming_the_missing_toolchain(tmp_path: Path,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from gitocto.bench.command import BenchOptions, bench_command
+    from gitocto.bench.command import Options, run
     from gitocto.errors import OctoError
     from gitocto.synth.verify import execute
 
     monkeypatch.setenv("PATH", path_without(tmp_path, "go"))
     with pytest.raises(OctoError, match=r"git octo bench needs .*go: go not found.*golang-go"):
-        bench_command(BenchOptions(lang="python,go", check="canonical", data_dir=tmp_path / "no-data"))
+        run(Options(lang="python,go", check="canonical", data_dir=tmp_path / "no-data"))
     go_sample = {"lang": "go", "solution_code": "func Add(a, b int) int { return a + b }", "tests": "x"}
     with pytest.raises(OctoError, match=r"execution filter needs .*go: go not found"):
         execute([go_sample])

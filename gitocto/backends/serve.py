@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import math
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -22,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gitocto import console
 from gitocto.backends.base import Generation, SamplingParams
 from gitocto.backends.base import Message as ChatTurn  # starlette's Message is an ASGI message
 from gitocto.backends.batcher import Batcher, Cancelled, return_big_buffers_to_the_system
@@ -337,8 +337,9 @@ def serve(
         bound = sock.getsockname()[1]
         where = f"http://{host}:{bound}/v1"
         context = backend.context_length
-        print(f"git octo serve: {model} as {name!r} on {backend.device} at {where} "
-              f"(context {context or 'unknown'}, max_tokens at most {max_tokens_limit})", file=sys.stderr, flush=True)
+        console.note(f"{model} as {name!r} on {backend.device} at {where} "
+                     f"(context {context or 'unknown'}, max_tokens at most {max_tokens_limit})", command="serve",
+                     flush=True)
         config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
         uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from gitocto import console as out
 from gitocto.bench.data import Problem, load_problems
 from gitocto.bench.programs import build_program
 from gitocto.errors import OctoError
@@ -80,7 +81,7 @@ def check_command(which: str, langs: list[str], data_dir: Path | None, limit: in
                   workers: int | None) -> int:
     """Print passed/total per language; 0 when every canonical solution passes (or every buggy one fails), known
     exceptions aside, which are printed as known."""
-    console = Console(soft_wrap=True)
+    console = out.console(err=False)
     outcome = run_check(which, langs, data_dir, limit, workers, console)
     for lang in langs:
         console.print(f"{lang:<7} {which}: {outcome.passed[lang]}/{outcome.total[lang]} passed")

@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.progress import Progress
 
+from gitocto import console as out
+from gitocto import hub
 from gitocto.bench.check import check_command
 from gitocto.bench.data import Problem, load_problems, parse_langs
 from gitocto.bench.generate import GENERATION_KEY, GenerationConfig, generate, prompt_tokens
@@ -19,10 +20,11 @@ from gitocto.bench.score import EXECUTION_KEY, score
 from gitocto.bench.store import JsonlStore
 from gitocto.doctor.checks import require_toolchains
 from gitocto.errors import OctoError
+from gitocto.execution.sandbox import set_policy
 
 
 @dataclass(frozen=True)
-class BenchOptions:
+class Options:
     """Everything `git octo bench` takes (see README.md)."""
 
     task: str = "all"
@@ -46,6 +48,7 @@ class BenchOptions:
     seed: int | None = 0
     protocol: str | None = None
     max_length: int | None = None
+    sandbox: str = "auto"
 
 
 # The paper's protocol (bigcode-evaluation-harness as the OctoPack paper ran it): 20 samples at temperature 0.2 and
@@ -53,7 +56,7 @@ class BenchOptions:
 PROTOCOLS = {"paper": {"n_samples": 20, "temperature": 0.2, "top_p": 0.95, "max_length": 2048}}
 
 
-def apply_protocol(opts: BenchOptions) -> BenchOptions:
+def apply_protocol(opts: Options) -> Options:
     """`opts` with the named protocol's sampling settings in place of the given ones."""
     if opts.protocol is None:
         return opts
@@ -68,7 +71,7 @@ def side_files(output: Path) -> tuple[Path, Path]:
     return output.with_name(stem + ".generations.jsonl"), output.with_name(stem + ".executions.jsonl")
 
 
-def _validate(opts: BenchOptions) -> None:
+def _validate(opts: Options) -> None:
     if opts.prompt_format not in PROMPT_FORMATS:
         raise OctoError(f"unknown prompt format {opts.prompt_format!r}; choose from {', '.join(PROMPT_FORMATS)}")
     if opts.n_samples < 1:
@@ -100,8 +103,11 @@ def file_settings(generations: JsonlStore, tasks: list[str]) -> dict[str, Any] |
     return dict(first)
 
 
-def bench_command(opts: BenchOptions) -> int:
+def run(opts: Options) -> int:
     """Run the benchmark as `opts` says; 0 on success (for --check: only when every solution behaves)."""
+    hub.need_humanevalpack(opts.data_dir)
+    hub.need_model(opts.backend != "openai" and opts.generations is None and opts.check is None and opts.model)
+    set_policy(opts.sandbox)
     opts = apply_protocol(opts)
     _validate(opts)
     langs = parse_langs(opts.lang)
@@ -111,7 +117,7 @@ def bench_command(opts: BenchOptions) -> int:
     tasks = parse_tasks(opts.task)
     if opts.prompt_format == "continue" and set(tasks) != {"synthesize"}:
         raise OctoError("the continue prompt format fits only --task synthesize")
-    console = Console(stderr=True, soft_wrap=True)
+    console = out.console()
     problems: dict[str, list[Problem]] = {lang: load_problems(lang, opts.data_dir, opts.limit) for lang in langs}
     gen_path, exec_path = side_files(opts.output)
     if opts.generations is not None:
@@ -156,7 +162,7 @@ def bench_command(opts: BenchOptions) -> int:
     if backend is not None and opts.max_length is not None and prompt_tokens(backend, "x") is None:
         payload["max_length_approximate"] = True
     write_results(opts.output, payload)
-    print_results(results, label, Console(soft_wrap=True), payload)
+    print_results(results, label, out.console(err=False), payload)
     if opts.plot is not None:
         plot_results(results, label, opts.plot, paper=paper_rows_hidden(results, payload) is None)
     console.print(f"results written to {opts.output}")

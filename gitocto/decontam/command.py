@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
+from gitocto import console as out
 from gitocto.decontam.index import MIN_SUBSTRING_CHARS, NGRAM, BenchmarkIndex, Hit
 from gitocto.errors import OctoError
 
@@ -82,11 +83,22 @@ def print_report(console: Console, total: int, dropped: Sequence[Dropped], examp
                       f"{d.hit.match[:60]!r}", markup=False, highlight=False)
 
 
-def decontaminate_command(
-    input_path: Path, output: Path, data_dir: Path | None, fields_spec: str | None, report_path: Path | None,
-    benchmarks: Sequence[str] | None = None,
-) -> int:
+@dataclass(frozen=True)
+class Options:
+    """What `git octo decontaminate` takes."""
+
+    input_path: Path
+    output: Path
+    data_dir: Path | None = None
+    benchmarks: tuple[str, ...] = ()
+    fields: str | None = None
+    report_path: Path | None = None
+
+
+def run(options: Options) -> int:
     """Read IN, drop leaking records, write OUT (atomically) and report; 0 on success."""
+    input_path, output, data_dir = options.input_path, options.output, options.data_dir
+    fields_spec, report_path, benchmarks = options.fields, options.report_path, options.benchmarks
     from gitocto.records import format_of, read_records, write_records
 
     if not input_path.is_file():
@@ -104,7 +116,7 @@ def decontaminate_command(
     records = read_records(input_path)
     kept, dropped = decontaminate(records, index, fields)
     write_records(output, kept)
-    print_report(Console(stderr=True, soft_wrap=True), len(records), dropped)
+    print_report(out.console(), len(records), dropped)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(json.dumps({"records": len(records), "kept": len(kept),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from gitocto import console as out
 from gitocto.dedup.corpus import CorpusReport, Settings, decide, local_features, ray_features
 from gitocto.errors import OctoError
 from gitocto.extract.output import check_output
@@ -58,7 +61,25 @@ def _print_report(report: CorpusReport, texts: dict[int, str], console: Console)
         console.print(examples)
 
 
-def dedup_command(
+@dataclass(frozen=True)
+class Options:
+    """What `git octo dedup` takes: inputs, output, the MinHash settings and where signatures are computed."""
+
+    inputs: tuple[str, ...]
+    output: str
+    settings: Settings = field(default_factory=Settings)
+    engine: str = "local"
+    ray_address: str | None = None
+    workers: int | None = None
+
+
+def run(options: Options) -> int:
+    """`git octo dedup`: exact then near duplicates removed across the inputs."""
+    return deduplicate(options.inputs, options.output, options.settings, engine=options.engine,
+                       address=options.ray_address, workers=options.workers or os.cpu_count() or 1)
+
+
+def deduplicate(
     inputs: Sequence[str],
     output: str,
     settings: Settings,
@@ -70,11 +91,11 @@ def dedup_command(
     """Remove exact then near duplicates of `settings.field` across `inputs`; write the rest to `output`."""
     if not 0.0 < settings.threshold <= 1.0:
         raise OctoError(f"--threshold must be in (0, 1], got {settings.threshold}")
-    console = console or Console(soft_wrap=True)
+    console = console or out.console(err=False)
     files = corpus_files(inputs)
-    out = Path(output)
-    to_file = format_of(out) is not None
-    _check_output(files, out, to_file)
+    target = Path(output)
+    to_file = format_of(target) is not None
+    _check_output(files, target, to_file)
     if engine == "ray":
         from gitocto.scale.runtime import ray_session
 
@@ -84,7 +105,7 @@ def dedup_command(
         features = list(local_features(files, settings))
     masks, report = decide(features, settings)
     if not to_file:
-        out.mkdir(parents=True, exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)
     if report.records_in and report.missing_field == report.records_in:
         raise OctoError(f"no record has a text field {settings.field!r} (choose one with --field)")
     wanted = {i for e in report.near.examples for i in (e.kept, e.removed)}
@@ -103,8 +124,8 @@ def dedup_command(
         if to_file:
             kept_all += kept
         elif kept:
-            write_records(out / path.name, kept)
+            write_records(target / path.name, kept)
     if to_file:
-        write_records(out, kept_all)
+        write_records(target, kept_all)
     _print_report(report, texts, console)
     return 0

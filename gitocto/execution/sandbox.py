@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gitocto import console
 from gitocto.errors import OctoError
 from gitocto.execution import isolation
 
@@ -90,9 +91,8 @@ def _isolation() -> isolation.Tools | None:
         raise OctoError(f"--sandbox strict: cannot isolate programs: {found}")
     if not _warned.is_set():
         _warned.set()
-        print(f"git octo: warning: {found}; programs run under rlimits and Landlock only: their reads of files, "
-              "network use and signals to your processes are not contained (--sandbox strict refuses instead)",
-              file=sys.stderr)
+        console.warn(f"{found}; programs run under rlimits and Landlock only: their reads of files, "
+                     "network use and signals to your processes are not contained (--sandbox strict refuses instead)")
     return None
 
 

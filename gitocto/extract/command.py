@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gitocto import console as out
+from gitocto import hub
 from gitocto.errors import OctoError
 from gitocto.extract.filters import ALL_RULES, PERMISSIVE_LICENSES, rules_for
 from gitocto.extract.forks import Forks
@@ -36,10 +38,35 @@ from gitocto.extract.walk import COLUMNS, RepoContext, prepare
 from gitocto.records import format_of, write_json
 
 
-def extract_command(repos: Sequence[str], output: str, options: ExtractOptions, *, shard_format: str = "parquet",
-                    console: Console | None = None) -> int:
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """Everything `git octo extract` takes: the sources, the output and the extraction settings."""
+
+    output: str
+    repos: tuple[str, ...] = ()
+    extract: ExtractOptions = dataclasses.field(default_factory=ExtractOptions)
+    shard_format: str = "parquet"
+    repos_file: Path | None = None
+    engine: str = "local"
+    ray_address: str | None = None
+
+
+def run(options: Options) -> int:
+    """`git octo extract`: one output from the repositories, or one shard per repository (--repos-file, Ray)."""
+    hub.need_model(options.extract.tokenizer, "--tokenizer")
+    if options.repos_file is not None or options.engine == "ray":
+        from gitocto.extract.many import extract_many, read_repos_file
+
+        listed = read_repos_file(options.repos_file) if options.repos_file is not None else []
+        return extract_many([*options.repos, *listed], options.output, options.extract, engine=options.engine,
+                            ray_address=options.ray_address)
+    return extract_repos(options.repos, options.output, options.extract, shard_format=options.shard_format)
+
+
+def extract_repos(repos: Sequence[str], output: str, options: ExtractOptions, *, shard_format: str = "parquet",
+                  console: Console | None = None) -> int:
     """Extract every repository in `repos` into `output` (a file, a directory of parts, or "-"); exit code."""
-    console = console or Console(stderr=True, soft_wrap=True)
+    console = console or out.console()
     check_output(output)
     validate_options(options)
     targets = [prepare(Path(r), options) for r in (repos or ["."])]

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gitocto import console as out
 from gitocto.errors import OctoError
 from gitocto.extract.command import check_same_run, run_settings, validate_options
 from gitocto.extract.forks import merge_shards
@@ -52,7 +53,7 @@ def extract_many(sources: Sequence[str], output: str, options: ExtractOptions, *
                  ray_address: str | None = None, cache_dir: Path | None = None,
                  console: Console | None = None) -> int:
     """One shard per source under the directory `output`; prints failures; exit 1 when any source failed."""
-    console = console or Console(stderr=True, soft_wrap=True)
+    console = console or out.console()
     if output == "-" or format_of(output) is not None:
         raise OctoError("with --repos-file, -o must name a directory (one Parquet shard per repository)")
     sources = normalize_sources(sources)

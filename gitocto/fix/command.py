@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from gitocto import console
 from gitocto.code.parsers import language_for_path
 from gitocto.committime.settings import Settings, load_settings
 from gitocto.errors import OctoError
@@ -57,22 +59,29 @@ def run_check(root: Path, command: str) -> bool:
     if proc.returncode == 0:
         return True
     tail = (proc.stdout + proc.stderr).rstrip().splitlines()[-CHECK_OUTPUT_LINES:]
-    print(f"git octo: check failed (exit {proc.returncode}): {command}", file=sys.stderr)
+    console.note(f"check failed (exit {proc.returncode}): {command}")
     for line in tail:
-        print(f"  {line}", file=sys.stderr)
+        console.line(f"  {line}", err=True)
     return False
 
 
-def fix_command(
-    cwd: str,
-    check_cmd: str | None = None,
-    apply: bool = False,
-    backend: str | None = None,
-    model: str | None = None,
-    endpoint: str | None = None,
-    timeout: float | None = None,
-) -> int:
+@dataclass(frozen=True)
+class Options:
+    """What `git octo fix` takes; a backend, model or endpoint not given comes from git config."""
+
+    cwd: str
+    check_cmd: str | None = None
+    apply: bool = False
+    backend: str | None = None
+    model: str | None = None
+    endpoint: str | None = None
+    timeout: float | None = None
+
+
+def run(options: Options) -> int:
     """Report syntax errors in staged files and, with a model backend, show (or apply) repairs; 1 on problems."""
+    cwd, check_cmd, apply, timeout = options.cwd, options.check_cmd, options.apply, options.timeout
+    backend, model, endpoint = options.backend, options.model, options.endpoint
     root = repo.repo_root(cwd)
     settings = load_settings(str(root), backend, model, endpoint,
                              DEFAULT_FIX_TIMEOUT_S if timeout is None else timeout)
@@ -80,16 +89,16 @@ def fix_command(
     issues = syntax_issues(root, paths)
     for path_issues in issues.values():
         for issue in path_issues:
-            print(issue)
+            console.line(str(issue))
     check_ok = run_check(root, check_cmd) if check_cmd else True
     to_repair = paths if not check_ok else [p for p in paths if p in issues]
     if not to_repair:
         if not paths:
-            print("git octo: no staged files in a language with a grammar", file=sys.stderr)
+            console.note("no staged files in a language with a grammar")
         return 0 if check_ok else 1
     if not settings.uses_model:
-        print("git octo: for suggested repairs, configure a model: git config octo.backend openai "
-              "and octo.endpoint URL (or pass --backend/--endpoint)", file=sys.stderr)
+        console.note("for suggested repairs, configure a model: git config octo.backend openai "
+                     "and octo.endpoint URL (or pass --backend/--endpoint)")
         return 1
     _repair_files(root, to_repair, settings, apply)
     return 1
@@ -113,17 +122,16 @@ def _repair_files(root: Path, paths: Sequence[str], settings: Settings, apply: b
         source = staged_source(root, path).decode("utf-8", "surrogateescape")
         reply = call_within(partial(repair, backend, path, source), settings.timeout, f"{late} for {path}")
         if reply.cut_off:  # the diff would delete the file's tail
-            print(f"git octo: the model's repair of {path} was cut off at {reply.budget} tokens; not shown or "
-                  "applied", file=sys.stderr)
+            console.note(f"the model's repair of {path} was cut off at {reply.budget} tokens; not shown or "
+                         "applied")
             continue
         fixed = with_newlines(reply.code, crlf="\r\n" in source) if reply.code else reply.code
         if not fixed or fixed == source:
-            print(f"git octo: the model proposed no change to {path}", file=sys.stderr)
+            console.note(f"the model proposed no change to {path}")
             continue
         still = check_source(path, fixed.encode("utf-8", "surrogateescape"))
         if still:
-            print(f"git octo: the model's repair of {path} does not parse ({still[0]}); not shown or applied",
-                  file=sys.stderr)
+            console.note(f"the model's repair of {path} does not parse ({still[0]}); not shown or applied")
             continue
         sys.stdout.write(unified_diff(path, source, fixed))
         if apply:
@@ -147,8 +155,7 @@ def _apply(root: Path, path: str, fixed: str) -> None:
     """Write the repair to the work tree, unless that would lose unstaged edits; the index is left alone."""
     target = root / path
     if has_unstaged_changes(root, path):
-        print(f"git octo: {path} has unstaged changes; not overwriting it (stash or stage them first)",
-              file=sys.stderr)
+        console.note(f"{path} has unstaged changes; not overwriting it (stash or stage them first)")
         return
     try:
         current = target.read_bytes()
@@ -156,4 +163,4 @@ def _apply(root: Path, path: str, fixed: str) -> None:
         raise OctoError(f"cannot read {path}: {exc.strerror}") from None
     # Bytes, not text: reading and writing text would translate line endings behind git's back.
     target.write_bytes(with_newlines(fixed, crlf=b"\r\n" in current).encode("utf-8", "surrogateescape"))
-    print(f"git octo: wrote the repair to {path} (not staged; review it and `git add` it)", file=sys.stderr)
+    console.note(f"wrote the repair to {path} (not staged; review it and `git add` it)")

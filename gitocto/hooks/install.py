@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gitocto import console
 from gitocto.errors import OctoError
 from gitocto.git import worktree as repo
 from gitocto.records import atomic_write
@@ -57,7 +58,7 @@ def install(cwd: str, names: Sequence[str]) -> int:
             os.replace(target, chained)
         _write_executable(target, shim)
         also = f" (runs the earlier hook first, kept as {chained.name})" if chained.exists() else ""
-        print(f"git octo: installed the {name} hook in {directory}{also}")
+        console.note(f"installed the {name} hook in {directory}{also}", err=False)
     if "prepare-commit-msg" in names:
         _warm_index(cwd)
     return 0
@@ -73,16 +74,15 @@ def uninstall(cwd: str, names: Sequence[str]) -> int:
         present = target.exists() or target.is_symlink()
         if present and not is_ours(target):
             if has_chained:  # someone put their own hook here since: both are theirs to sort out
-                print(f"git octo: left {target} and {chained.name} alone: the hook is not gitocto's",
-                      file=sys.stderr)
+                console.note(f"left {target} and {chained.name} alone: the hook is not gitocto's")
             continue
         if present:
             target.unlink()
         if has_chained:  # also when the shim was removed by hand: the earlier hook must not stay hidden
             os.replace(chained, target)
-            print(f"git octo: removed the {name} hook and restored the earlier one")
+            console.note(f"removed the {name} hook and restored the earlier one", err=False)
         elif present:
-            print(f"git octo: removed the {name} hook")
+            console.note(f"removed the {name} hook", err=False)
     return 0
 
 
@@ -102,7 +102,7 @@ def _warm_index(cwd: str) -> None:
         from gitocto.msg.index import open_index
 
         index = open_index(cwd)
-        print(f"git octo: indexed {index.count} commits for message suggestions")
+        console.note(f"indexed {index.count} commits for message suggestions", err=False)
         index.close()
     except OctoError as exc:
-        print(f"git octo: warning: the message index was not built: {exc}", file=sys.stderr)
+        console.warn(f"the message index was not built: {exc}")

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gitocto import console
 from gitocto.code.parsers import language_for_path
 from gitocto.errors import OctoError
 from gitocto.fix.command import staged_paths, syntax_issues
@@ -50,8 +51,8 @@ def check_staged(cwd: str, only: Sequence[str] | None = None) -> int:
             print(issue)
     if issues:
         sys.stdout.flush()  # the file:line list first, also when both streams end up in one (git's) stderr
-        print("git octo: syntax errors; `git octo fix` suggests repairs when a model is "
-              "configured (bypass the hook with git commit --no-verify)", file=sys.stderr)
+        console.note("syntax errors; `git octo fix` suggests repairs when a model is "
+                     "configured (bypass the hook with git commit --no-verify)")
         return 1
     return 0
 
@@ -68,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return check_staged(cwd, args or None)
     except OctoError as exc:
-        print(f"git octo: error: {exc}", file=sys.stderr)
+        console.error(str(exc))
         return 1
 
 

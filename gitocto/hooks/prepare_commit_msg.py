@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gitocto import console
 from gitocto.committime.deadline import run_with_deadline
 from gitocto.committime.settings import Settings, load_settings
 from gitocto.errors import OctoError
@@ -44,7 +45,7 @@ def with_suggestion(message: str, suggestion: str, settings: Settings) -> str:
 
 
 def _say(line: str) -> None:
-    print(f"git octo: {line}", file=sys.stderr, flush=True)
+    console.note(line, flush=True)
 
 
 def prepare_commit_msg(message_file: Path, source: str, cwd: str) -> int:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+from gitocto import console
 from gitocto.errors import OctoError
 
 
@@ -16,7 +17,7 @@ def refresh(cwd: str) -> int:
     try:
         open_index(cwd).close()
     except OctoError as exc:
-        print(f"git octo: error: {exc}", file=sys.stderr)
+        console.error(str(exc))
         return 1
     return 0
 

@@ -1,11 +1,10 @@
-"""`git octo msg`: a commit message for the staged change (or a past commit) from the configured backend."""
+"""A commit message for the staged change (or a past commit) from the configured backend."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
-from gitocto.committime.settings import Settings, load_settings
+from gitocto.committime.settings import Settings
 from gitocto.errors import OctoError
 from gitocto.git import worktree as repo
 
@@ -61,39 +60,3 @@ def _suggest_model(cwd: str, settings: Settings, sha: str | None) -> str | None:
     params = SamplingParams(n=1, temperature=0.0, max_new_tokens=MAX_NEW_TOKENS, stop=STOPS)
     reply = backend.complete([build_prompt(before)], params)[0][0]
     return clean_message(reply) or None
-
-
-def msg_command(
-    cwd: str,
-    rev: str | None = None,
-    backend: str | None = None,
-    model: str | None = None,
-    endpoint: str | None = None,
-    timeout: float | None = None,
-) -> int:
-    """Print the suggested message; exit 1 with a one-line error when there is none.
-
-    A model backend gets `timeout` seconds of wall-clock time in all; `nn` is local and builds its index to the end.
-    """
-    location = repo.locate(cwd)
-    settings = load_settings(cwd, backend, model, endpoint, timeout)
-
-    def work() -> str | None:
-        return suggest(cwd, settings, rev, progress=lambda line: print(line, file=sys.stderr), location=location)
-
-    if settings.uses_model:
-        from gitocto.committime.deadline import call_within
-        from gitocto.msg.model import import_client
-
-        import_client(settings.backend)
-        # The client's timeout bounds each socket read, not the request: a server that trickles bytes would
-        # hold it forever.
-        message = call_within(work, settings.timeout, f"the {settings.backend} backend gave no message within "
-                              f"{settings.timeout:g}s (--timeout or git config octo.timeout)")
-    else:
-        message = work()
-    if not message:
-        raise OctoError("no suggestion: no past commit resembles this change" if settings.backend == "nn"
-                        else f"the {settings.backend} backend gave no usable message")
-    print(message)
-    return 0

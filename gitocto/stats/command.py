@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from gitocto import console as out
 from gitocto.records import corpus_files, iter_files
 from gitocto.stats.collect import CorpusStats, collect, distribution
 
@@ -100,9 +102,22 @@ def print_stats(stats: CorpusStats, drops: Counter[str] | None, console: Console
         console.print(table)
 
 
-def stats_command(inputs: Sequence[str], plot_dir: str | None, console: Console | None = None) -> int:
+@dataclass(frozen=True)
+class Options:
+    """What `git octo stats` takes: the record files or shard directories, and where to put plots."""
+
+    inputs: tuple[str, ...]
+    plot_dir: str | None = None
+
+
+def run(options: Options) -> int:
+    """`git octo stats`: tables of the records of `options.inputs` (and plots)."""
+    return summarize(options.inputs, options.plot_dir)
+
+
+def summarize(inputs: Sequence[str], plot_dir: str | None, console: Console | None = None) -> int:
     """Read every record of `inputs`, print tables, and write PNG plots to `plot_dir` when given."""
-    console = console or Console(soft_wrap=True)
+    console = console or out.console(err=False)
     files = corpus_files(inputs)
     stats = collect(iter_files(files))
     drops = filter_drops(inputs)

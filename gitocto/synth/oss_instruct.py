@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from gitocto import console as out
 from gitocto.backends import Backend
 from gitocto.decontam.index import BenchmarkIndex
 from gitocto.errors import OctoError
@@ -169,7 +170,7 @@ def oss_instruct(opts: SynthOptions, backend: Backend | None = None, console: Co
 
 def print_summary(summary: Summary, output: Path, console: Console | None = None) -> None:
     """The run report on stderr."""
-    console = console or Console(stderr=True, soft_wrap=True)
+    console = console or out.console()
     for line in summary.lines():
         console.print(line, markup=False, highlight=False)
     console.print(f"wrote {output}", markup=False, highlight=False)

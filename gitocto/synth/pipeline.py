@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from gitocto import console as out
 from gitocto.synth.entry import Entry
 from gitocto.synth.state import RunState
 from gitocto.synth.teacher import Teacher
@@ -17,7 +18,7 @@ def run_chunks(keys: Sequence[str], state: RunState, teacher: Teacher, chunk_siz
                work: Callable[[list[str]], list[Entry]], label: str, console: Console | None = None) -> None:
     """Run `work` over the keys not yet in `state`, `chunk_size` at a time, saving each chunk's entries."""
     pending = [k for k in keys if not state.done(k)]
-    console = console or Console(stderr=True, soft_wrap=True)
+    console = console or out.console()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[info]}"))
     with Progress(*columns, console=console, transient=False, disable=not pending) as progress:

@@ -7,15 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitocto.errors import OctoError
-
-
-def check_bench_available() -> None:
-    """Fail before training, not after it, when `git octo bench` is not part of this install."""
-    from gitocto.cli import cli
-
-    if "bench" not in getattr(cli, "commands", {}):
-        raise OctoError("--bench needs the `git octo bench` command, which this install does not have")
+from gitocto import console
 
 
 def bench_after_training(model_dir: Path, args: str) -> int:
@@ -30,5 +22,5 @@ def bench_after_training(model_dir: Path, args: str) -> int:
     if not any(a in ("-o", "--output") or a.startswith("--output=") for a in extra):
         extra += ["--output", str(model_dir / "humanevalpack-results.json")]
     command = [sys.executable, "-m", "gitocto", "bench", "--model", str(model_dir), *extra]
-    print(f"git octo train: git octo {shlex.join(command[3:])}", file=sys.stderr, flush=True)
+    console.note(f"git octo {shlex.join(command[3:])}", command="train", flush=True)
     return subprocess.run(command, check=False).returncode

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from gitocto import console
 from gitocto.errors import OctoError
 from gitocto.train import checkpoint
 from gitocto.train.config import TrainConfig, to_yaml_dict
 from gitocto.train.corpus import Corpus, describe_loading, formats_used, load_corpus
-from gitocto.train.evaluate import bench_after_training, check_bench_available
+from gitocto.train.evaluate import bench_after_training
 from gitocto.train.launch import set_deepspeed_batch
 from gitocto.train.metrics import flop_model, mfu, peak_tflops
 from gitocto.train.model import (
@@ -126,8 +126,6 @@ class Run:
         transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         check_trackers(config.report_to)
-        if config.bench:
-            check_bench_available()
         self.config = config
         self.output = Path(config.output)
         check_output(self.output, config.resume)
@@ -151,7 +149,7 @@ class Run:
     def log(self, message: str) -> None:
         """One line to stderr, from the main process only."""
         if self.accelerator.is_main_process:
-            print(f"git octo train: {message}", file=sys.stderr, flush=True)
+            console.note(message, command="train", flush=True)
 
     def main_says(self, answer: bool) -> bool:
         """The main process's answer, on every process (each may see a different file system)."""

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from gitocto.bench.check import KNOWN_EXCEPTIONS, CheckOutcome, unexplained
-from gitocto.bench.command import BenchOptions, apply_protocol, bench_command
+from gitocto.bench.command import Options, apply_protocol, run
 from gitocto.bench.generate import GenerationConfig
 from gitocto.bench.report import approximate_cells, paper_rows_hidden, print_results
 
@@ -20,9 +20,9 @@ PAPER_RUN = {"limit": None, "n_samples": 20, "temperature": 0.2, "top_p": 0.95}
 
 
 def test_protocol_paper_sets_the_papers_sampling() -> None:
-    opts = apply_protocol(BenchOptions(protocol="paper", n_samples=1, temperature=0.0, max_new_tokens=64))
+    opts = apply_protocol(Options(protocol="paper", n_samples=1, temperature=0.0, max_new_tokens=64))
     assert (opts.n_samples, opts.temperature, opts.top_p, opts.max_length) == (20, 0.2, 0.95, 2048)
-    assert apply_protocol(BenchOptions()) == BenchOptions()
+    assert apply_protocol(Options()) == Options()
 
 
 def test_settings_record_max_length_only_when_set() -> None:
@@ -70,7 +70,7 @@ def test_scoring_a_file_records_the_files_settings(humanevalpack_dir: Path, tmp_
                                 "format": "octocoder", "settings": settings,
                                 "completions": ["\n" + problem.canonical_solution, "\n    return 1\n"]}) + "\n")
     out = tmp_path / "r.json"
-    assert bench_command(BenchOptions(task="synthesize", lang="python", limit=1, data_dir=humanevalpack_dir,
+    assert run(Options(task="synthesize", lang="python", limit=1, data_dir=humanevalpack_dir,
                                       generations=gens, output=out)) == 0
     payload = json.loads(out.read_text())
     recorded = (payload["n_samples"], payload["temperature"], payload["max_new_tokens"], payload["seed"])

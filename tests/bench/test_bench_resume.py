@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from json_server import JsonHandler, serving
 
-from gitocto.bench.command import BenchOptions, bench_command, side_files
+from gitocto.bench.command import Options, run, side_files
 from gitocto.errors import OctoError
 
 # What a chat model typically answers: the function restated (without its docstring), then example calls. Each
@@ -92,15 +92,15 @@ def stub_model() -> Iterator[StubModel]:
         yield stub
 
 
-def _options(stub: StubModel, data_dir: Path, out: Path, **changes: Any) -> BenchOptions:
-    opts = BenchOptions(task="synthesize", lang="python,js", backend="openai", endpoint=stub.url,
+def _options(stub: StubModel, data_dir: Path, out: Path, **changes: Any) -> Options:
+    opts = Options(task="synthesize", lang="python,js", backend="openai", endpoint=stub.url,
                         prompt_format="chat", limit=1, data_dir=data_dir, output=out, workers=2)
     return replace(opts, **changes)
 
 
 def test_chat_replies_in_python_and_js_pass(stub_model: StubModel, humanevalpack_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "chat.json"
-    assert bench_command(_options(stub_model, humanevalpack_dir, out)) == 0
+    assert run(_options(stub_model, humanevalpack_dir, out)) == 0
     # Chat requests carry no language stop sequences: Python's "\ndef" would cut the reply right after its fence.
     assert [r["stop"] for r in stub_model.requests] == [["<|endoftext|>"]] * 2
     results = json.loads(out.read_text())["results"]["synthesize"]
@@ -111,14 +111,14 @@ def test_rerun_with_other_settings_is_refused(stub_model: StubModel, humanevalpa
                                               tmp_path: Path) -> None:
     out = tmp_path / "run.json"
     opts = _options(stub_model, humanevalpack_dir, out)
-    assert bench_command(opts) == 0
+    assert run(opts) == 0
     generations, _ = side_files(out)
     saved = [json.loads(line) for line in generations.read_text().splitlines()]
     assert all(r["settings"]["model"] == "model-a" and r["settings"]["temperature"] == 0.0 for r in saved)
     asked = len(stub_model.requests)
 
     # The same command again resumes: nothing is asked twice.
-    assert bench_command(opts) == 0
+    assert run(opts) == 0
     assert len(stub_model.requests) == asked
 
     for changes, setting in [({"temperature": 0.2}, "temperature 0.0 there, 0.2 now"),
@@ -126,11 +126,11 @@ def test_rerun_with_other_settings_is_refused(stub_model: StubModel, humanevalpa
                              ({"seed": 1}, "seed 0 there, 1 now"),
                              ({"max_new_tokens": 64}, "max_new_tokens 512 there, 64 now")]:
         with pytest.raises(OctoError, match=rf"{generations} was generated with other settings \({setting}\)"):
-            bench_command(replace(opts, **changes))
+            run(replace(opts, **changes))
     # The endpoint now serves another model (no --model given): its generations are not the first model's.
     stub_model.model = "model-b"
     with pytest.raises(OctoError, match="other settings \\(model 'model-a' there, 'model-b' now\\)") as info:
-        bench_command(opts)
+        run(opts)
     assert "\n" not in str(info.value)
     assert len(stub_model.requests) == asked and generations.read_text().splitlines() == [
         json.dumps(r, ensure_ascii=False) for r in saved
@@ -138,7 +138,7 @@ def test_rerun_with_other_settings_is_refused(stub_model: StubModel, humanevalpa
 
     # Scoring the saved file on its own still works, whatever model is served now.
     rescored = tmp_path / "rescored.json"
-    assert bench_command(BenchOptions(task="synthesize", lang="python,js", limit=1, data_dir=humanevalpack_dir,
+    assert run(Options(task="synthesize", lang="python,js", limit=1, data_dir=humanevalpack_dir,
                                       generations=generations, output=rescored, workers=2)) == 0
     assert json.loads(rescored.read_text())["results"] == json.loads(out.read_text())["results"]
 
@@ -151,9 +151,9 @@ def test_generations_without_settings_are_scored_but_not_resumed(stub_model: Stu
               "completions": [REPLIES["Python"]]}
     generations.write_text(json.dumps(record) + "\n", encoding="utf-8")
     with pytest.raises(OctoError, match="do not record their settings"):
-        bench_command(_options(stub_model, humanevalpack_dir, out))
+        run(_options(stub_model, humanevalpack_dir, out))
     assert stub_model.requests == []
     scored = tmp_path / "scored.json"
-    assert bench_command(BenchOptions(task="synthesize", lang="python", limit=1, data_dir=humanevalpack_dir,
+    assert run(Options(task="synthesize", lang="python", limit=1, data_dir=humanevalpack_dir,
                                       generations=generations, output=scored, workers=2)) == 0
     assert json.loads(scored.read_text())["results"]["synthesize"]["python"]["pass@1"] == 1.0

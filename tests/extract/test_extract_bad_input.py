@@ -12,14 +12,14 @@ from typing import Any
 from extract_helpers import octo, read_output
 from rich.console import Console
 
-from gitocto.extract.command import extract_command
+from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 
 
 def _run(repo_path: Path, out: Path, **options: Any) -> tuple[list[dict[str, Any]], str]:
     buf = io.StringIO()
     console = Console(file=buf, width=200)
-    assert extract_command([str(repo_path)], str(out), ExtractOptions(**options), console=console) == 0
+    assert extract_repos([str(repo_path)], str(out), ExtractOptions(**options), console=console) == 0
     return read_output(out), buf.getvalue()
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from gitocto.errors import OctoError
 from gitocto.extract import filters as f
-from gitocto.extract.command import extract_command
+from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 
 CTX = f.RuleContext()
@@ -254,7 +254,7 @@ def test_filters_end_to_end_print_the_drop_table(make_repo: Any, tmp_path: Path)
     buf = io.StringIO()
     out = tmp_path / "ft.jsonl"
     options = ExtractOptions(filter="commitpackft", license="MIT")
-    assert extract_command([str(repo.path)], str(out), options, console=Console(file=buf, width=200)) == 0
+    assert extract_repos([str(repo.path)], str(out), options, console=Console(file=buf, width=200)) == 0
     assert [r["subject"] for r in read_output(out)] == ["Fix negative sizes in the area helper"]
     table = buf.getvalue()
     assert "Filter drops" in table and "cp_same_path" in table and "cp_message_length" in table

@@ -12,7 +12,7 @@ from extract_helpers import octo, read_output
 
 from gitocto.errors import OctoError
 from gitocto.extract import walk
-from gitocto.extract.command import extract_command
+from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 
 datasets = pytest.importorskip("datasets")
@@ -21,7 +21,7 @@ datasets = pytest.importorskip("datasets")
 @pytest.mark.parametrize("name", ["out.jsonl", "out.jsonl.gz", "out.parquet"])
 def test_single_file_outputs_load_in_datasets(history: Any, tmp_path: Path, name: str) -> None:
     out = tmp_path / name
-    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    assert extract_repos([str(history.path)], str(out), ExtractOptions()) == 0
     builder = "parquet" if name.endswith(".parquet") else "json"
     ds = datasets.load_dataset(builder, data_files=str(out), cache_dir=str(tmp_path / "hf"))["train"]
     assert ds.num_rows == 7 and ds[0]["subject"] == "Remove the README"
@@ -35,7 +35,7 @@ def test_shard_directories_load_in_datasets(history: Any, tmp_path: Path, monkey
                                             builder: str) -> None:
     monkeypatch.setattr(walk, "CHUNK_COMMITS", 2)
     out = tmp_path / "shards"
-    assert extract_command([str(history.path)], str(out), ExtractOptions(), shard_format=fmt) == 0
+    assert extract_repos([str(history.path)], str(out), ExtractOptions(), shard_format=fmt) == 0
     assert len(list(out.glob(f"part-*.{fmt}"))) == 3
     ds = datasets.load_dataset(builder, data_files=str(out / f"*.{fmt}"), cache_dir=str(tmp_path / "hf"))["train"]
     assert ds.num_rows == 7
@@ -63,7 +63,7 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(history: Any, tmp_pa
                                                             target: str) -> None:
     monkeypatch.setattr(walk, "CHUNK_COMMITS", 2)
     clean = tmp_path / "clean" / target
-    assert extract_command([str(history.path)], str(clean), ExtractOptions()) == 0
+    assert extract_repos([str(history.path)], str(clean), ExtractOptions()) == 0
 
     out = tmp_path / "crashed" / target
     real_replace = os.replace
@@ -78,29 +78,29 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(history: Any, tmp_pa
 
     monkeypatch.setattr(os, "replace", crash_on_the_third_rename)
     with pytest.raises(Crash):
-        extract_command([str(history.path)], str(out), ExtractOptions())
+        extract_repos([str(history.path)], str(out), ExtractOptions())
     monkeypatch.setattr(os, "replace", real_replace)
     assert not out.is_file()  # a single-file output appears only when complete
-    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    assert extract_repos([str(history.path)], str(out), ExtractOptions()) == 0
     assert read_output(out) == read_output(clean)
     # Running it again changes nothing.
-    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    assert extract_repos([str(history.path)], str(out), ExtractOptions()) == 0
     assert read_output(out) == read_output(clean)
 
 
 def test_resuming_with_other_options_is_refused(history: Any, tmp_path: Path) -> None:
     out = tmp_path / "shards"
-    assert extract_command([str(history.path)], str(out), ExtractOptions(max_commits=2)) == 0
+    assert extract_repos([str(history.path)], str(out), ExtractOptions(max_commits=2)) == 0
     proc = octo("extract", str(history.path), "-o", str(out), "--filter", "commitpack")
     assert proc.returncode == 1 and "other options" in proc.stderr
-    assert extract_command([str(history.path)], str(out), ExtractOptions(max_commits=2, workers=2)) == 0
+    assert extract_repos([str(history.path)], str(out), ExtractOptions(max_commits=2, workers=2)) == 0
 
 
 @pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
 def test_rerun_of_a_complete_single_file_with_other_options_is_refused(history: Any, tmp_path: Path,
                                                                         name: str) -> None:
     out = tmp_path / name
-    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    assert extract_repos([str(history.path)], str(out), ExtractOptions()) == 0
     before = out.read_bytes()
     for extra in (["--filter", "commitpackft"], ["--rev", "HEAD~2"]):
         proc = octo("extract", str(history.path), "-o", str(out), *extra)
@@ -108,7 +108,7 @@ def test_rerun_of_a_complete_single_file_with_other_options_is_refused(history: 
         assert proc.stderr.startswith("git octo: error: ") and len(proc.stderr.strip().splitlines()) == 1
         assert "other options" in proc.stderr and "Traceback" not in proc.stderr
     with pytest.raises(OctoError, match="other options or repositories"):
-        extract_command([str(history.path)], str(out), ExtractOptions(max_commits=3))
+        extract_repos([str(history.path)], str(out), ExtractOptions(max_commits=3))
     # The same run again (the number of workers does not change records) has nothing to do.
     same = octo("extract", str(history.path), "-o", str(out), "--workers", "2")
     assert same.returncode == 0 and "nothing to do" in same.stderr
@@ -161,7 +161,7 @@ def test_ctrl_c_with_workers_stops_cleanly_and_the_rerun_completes(tmp_path: Pat
     subprocess.run([sys.executable, str(root / "bench" / "make_history.py"), str(repo), "--commits", "3000"],
                    check=True, capture_output=True)
     clean = tmp_path / "clean.jsonl"
-    assert extract_command([str(repo)], str(clean), ExtractOptions()) == 0
+    assert extract_repos([str(repo)], str(clean), ExtractOptions()) == 0
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "gitocto", "extract", str(repo), "-o", str(out), "--workers", "2"],
                             stderr=subprocess.PIPE, text=True, start_new_session=True)

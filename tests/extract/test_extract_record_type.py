@@ -10,7 +10,7 @@ from typing import Any
 
 from extract_helpers import read_output
 
-from gitocto.extract.command import extract_command
+from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.record import COLUMNS, DEDUP_FIELD, Record
 
@@ -33,7 +33,7 @@ def test_columns_are_the_documented_ones_in_the_written_order() -> None:
 
 def test_written_records_have_the_record_types(history: Any, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    assert extract_command([str(history.path)], str(out), ExtractOptions()) == 0
+    assert extract_repos([str(history.path)], str(out), ExtractOptions()) == 0
     records = read_output(out)
     hints = typing.get_type_hints(Record)
     assert records

@@ -7,14 +7,14 @@ from typing import Any
 
 from extract_helpers import read_output
 
-from gitocto.extract.command import extract_command
+from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.walk import COLUMNS
 
 
 def _extract(repo: Any, tmp_path: Path, **options: Any) -> list[dict[str, Any]]:
     out = tmp_path / f"out-{len(list(tmp_path.glob('out-*')))}.jsonl"
-    assert extract_command([str(repo.path)], str(out), ExtractOptions(**options)) == 0
+    assert extract_repos([str(repo.path)], str(out), ExtractOptions(**options)) == 0
     return read_output(out)
 
 

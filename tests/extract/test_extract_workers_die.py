@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from extract_helpers import read_output
 
-from gitocto.extract.command import extract_command
+from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,5 +95,5 @@ def test_sigkill_of_extract_leaves_no_worker_and_the_rerun_completes(tmp_path: P
     rerun = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert rerun.returncode == 0, rerun.stderr
     clean = tmp_path / "clean.jsonl"
-    assert extract_command([str(repo)], str(clean), ExtractOptions()) == 0
+    assert extract_repos([str(repo)], str(clean), ExtractOptions()) == 0
     assert read_output(out) == read_output(clean)

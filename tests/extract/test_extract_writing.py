@@ -18,7 +18,7 @@ from extract_helpers import read_output
 
 from gitocto import records as record_io
 from gitocto.extract import walk
-from gitocto.extract.command import extract_command
+from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 
 
@@ -41,7 +41,7 @@ def test_every_format_holds_the_same_records(busy: Any, tmp_path: Path, monkeypa
     for name, fmt in (("o.jsonl", ""), ("o.jsonl.gz", ""), ("o.parquet", ""), ("shards_p", "parquet"),
                       ("shards_g", "jsonl.gz")):
         target = str(tmp_path / name)
-        assert extract_command([str(busy.path)], target, ExtractOptions(), shard_format=fmt or "parquet") == 0
+        assert extract_repos([str(busy.path)], target, ExtractOptions(), shard_format=fmt or "parquet") == 0
         outputs[name] = read_output(tmp_path / name)
     stdout = subprocess.run([sys.executable, "-c", "import sys; from gitocto.cli import main; sys.exit(main())",
                              "extract", str(busy.path), "-o", "-"], capture_output=True, check=True)
@@ -58,8 +58,8 @@ def test_every_format_holds_the_same_records(busy: Any, tmp_path: Path, monkeypa
 def test_gzip_output_is_read_by_the_gzip_tool(busy: Any, tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(record_io, "GZIP_BLOCK", 100_000)  # many members, compressed in parallel
     out = tmp_path / "o.jsonl.gz"
-    assert extract_command([str(busy.path)], str(out), ExtractOptions()) == 0
-    assert extract_command([str(busy.path)], str(tmp_path / "o.jsonl"), ExtractOptions()) == 0
+    assert extract_repos([str(busy.path)], str(out), ExtractOptions()) == 0
+    assert extract_repos([str(busy.path)], str(tmp_path / "o.jsonl"), ExtractOptions()) == 0
     gunzip = shutil.which("gzip")
     assert gunzip is not None
     plain = subprocess.run([gunzip, "-dc", str(out)], capture_output=True, check=True).stdout
@@ -71,7 +71,7 @@ def test_interrupted_single_parquet_file_resumes_from_its_parts(busy: Any, tmp_p
                                                                 monkeypatch: Any) -> None:
     monkeypatch.setattr(walk, "CHUNK_COMMITS", 4)
     clean = tmp_path / "clean.parquet"
-    assert extract_command([str(busy.path)], str(clean), ExtractOptions()) == 0
+    assert extract_repos([str(busy.path)], str(clean), ExtractOptions()) == 0
     out = tmp_path / "o.parquet"
     real_replace = os.replace
     calls = {"n": 0}
@@ -87,12 +87,12 @@ def test_interrupted_single_parquet_file_resumes_from_its_parts(busy: Any, tmp_p
 
     monkeypatch.setattr(os, "replace", crash_on_the_fifth_rename)
     with pytest.raises(Crash):
-        extract_command([str(busy.path)], str(out), ExtractOptions())
+        extract_repos([str(busy.path)], str(out), ExtractOptions())
     monkeypatch.setattr(os, "replace", real_replace)
     assert not out.exists()
     # Nothing of the streamed file is left behind, only the finished parts.
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
-    assert extract_command([str(busy.path)], str(out), ExtractOptions()) == 0
+    assert extract_repos([str(busy.path)], str(out), ExtractOptions()) == 0
     assert read_output(out) == read_output(clean)
 
 

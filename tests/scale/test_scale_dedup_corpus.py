@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from gitocto.dedup.command import dedup_command
+from gitocto.dedup.command import deduplicate
 from gitocto.dedup.corpus import Settings
 from gitocto.errors import OctoError
 from gitocto.records import corpus_files, iter_files, read_records
@@ -26,7 +26,7 @@ def test_dedup_removes_planted_duplicates_across_shards(
     shards, records = planted_corpus
     out = tmp_path / "out.parquet"
     console = Console(record=True, width=200)
-    assert dedup_command([str(shards)], str(out), Settings(), console=console) == 0
+    assert deduplicate([str(shards)], str(out), Settings(), console=console) == 0
     kept = read_records(out)
     expected = [r for r in records if r["commit"] not in ("e" * 40, "f" * 40)]
     assert _commits(kept) == _commits(expected)
@@ -41,7 +41,7 @@ def test_dedup_to_a_directory_keeps_shard_names_and_formats(
 ) -> None:
     shards, records = planted_corpus
     out = tmp_path / "deduped"
-    assert dedup_command([str(shards)], str(out), Settings(), console=Console(quiet=True)) == 0
+    assert deduplicate([str(shards)], str(out), Settings(), console=Console(quiet=True)) == 0
     assert sorted(p.name for p in out.iterdir()) == ["a.parquet", "b.jsonl", "c.jsonl.gz"]
     assert len(list(iter_files(corpus_files([out])))) == len(records) - 2
 
@@ -51,7 +51,7 @@ def test_dedup_threshold_one_keeps_near_copies(
 ) -> None:
     shards, records = planted_corpus
     out = tmp_path / "out.jsonl"
-    assert dedup_command([str(shards)], str(out), Settings(threshold=1.0), console=Console(quiet=True)) == 0
+    assert deduplicate([str(shards)], str(out), Settings(threshold=1.0), console=Console(quiet=True)) == 0
     assert "f" * 40 in _commits(read_records(out))
     assert len(read_records(out)) == len(records) - 1
 
@@ -60,13 +60,13 @@ def test_dedup_bad_input_is_a_one_line_error(tmp_path: Path, planted_corpus: tup
     shards, _ = planted_corpus
     (tmp_path / "bad.jsonl").write_text('{"new_contents": "x"}\nnot json\n', encoding="utf-8")
     with pytest.raises(OctoError, match=r"bad\.jsonl:2: not a JSON record"):
-        dedup_command([str(tmp_path / "bad.jsonl")], str(tmp_path / "o.jsonl"), Settings())
+        deduplicate([str(tmp_path / "bad.jsonl")], str(tmp_path / "o.jsonl"), Settings())
     with pytest.raises(OctoError, match="no such file"):
-        dedup_command([str(tmp_path / "missing")], str(tmp_path / "o.jsonl"), Settings())
+        deduplicate([str(tmp_path / "missing")], str(tmp_path / "o.jsonl"), Settings())
     with pytest.raises(OctoError, match="no record has a text field 'nope'"):
-        dedup_command([str(shards)], str(tmp_path / "o.jsonl"), Settings(field="nope"))
+        deduplicate([str(shards)], str(tmp_path / "o.jsonl"), Settings(field="nope"))
     with pytest.raises(OctoError, match="output is one of the inputs"):
-        dedup_command([str(shards / "b.jsonl")], str(shards / "b.jsonl"), Settings())
+        deduplicate([str(shards / "b.jsonl")], str(shards / "b.jsonl"), Settings())
     assert not (tmp_path / "o.jsonl").exists()
 
 

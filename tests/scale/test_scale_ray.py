@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from gitocto.dedup.command import dedup_command
+from gitocto.dedup.command import deduplicate
 from gitocto.dedup.corpus import Settings
 from gitocto.records import corpus_files, read_records
 from gitocto.scale.runtime import start_local_ray
@@ -57,8 +57,8 @@ def _repos(make_repo: Any, n: int) -> list[Any]:
 def test_dedup_on_ray_equals_local(planted_corpus: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
     shards, _ = planted_corpus
     local, on_ray = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
-    assert dedup_command([str(shards)], str(local), Settings(), console=Console(quiet=True)) == 0
-    assert dedup_command([str(shards)], str(on_ray), Settings(), engine="ray", console=Console(quiet=True)) == 0
+    assert deduplicate([str(shards)], str(local), Settings(), console=Console(quiet=True)) == 0
+    assert deduplicate([str(shards)], str(on_ray), Settings(), engine="ray", console=Console(quiet=True)) == 0
     assert read_records(on_ray) == read_records(local)
     assert len(read_records(local)) < sum(len(read_records(p)) for p in shards.iterdir())
 

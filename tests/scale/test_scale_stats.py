@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from gitocto.stats.command import stats_command
+from gitocto.stats.command import summarize
 
 
 def test_stats_tables_and_plots(planted_corpus: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_stats_tables_and_plots(planted_corpus: tuple[Path, list[dict[str, Any]]
                                    "records_written": 12}}), encoding="utf-8")
     console = Console(record=True, width=200)
     plots = tmp_path / "plots"
-    assert stats_command([str(shards)], str(plots), console=console) == 0
+    assert summarize([str(shards)], str(plots), console=console) == 0
     text = console.export_text()
     n_go = sum(r["lang"] == "Go" for r in records)
     assert f"{len(records)} records from 4 repositories" in text
