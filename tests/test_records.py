@@ -129,7 +129,7 @@ def test_directories_hold_record_files_but_not_hidden_or_plain_json(tmp_path: Pa
                                                                                    "d.json.gz"]
     assert corpus_files([tmp_path, tmp_path / "dataset_info.json"])[-1].name == "dataset_info.json"
     (tmp_path / "empty").mkdir()
-    with pytest.raises(OctoError, match="no .jsonl, .jsonl.gz or .parquet files in this directory"):
+    with pytest.raises(OctoError, match=r"no \.jsonl, \.jsonl\.gz or \.parquet files in this directory"):
         corpus_files([tmp_path / "empty"])
 
 
