@@ -190,6 +190,7 @@ def test_a_request_whose_client_left_is_cancelled(served_url: str) -> None:
         f"POST /v1/completions HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(payload)}\r\n\r\n"
     ).encode() + payload
+    assert url.port is not None
     with socket.create_connection((url.hostname, url.port)) as client:
         client.sendall(request)
         wait_for(

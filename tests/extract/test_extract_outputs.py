@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from extract_helpers import octo, read_output
 
 from gitocto.errors import OctoError
 from gitocto.extract import walk
 from gitocto.extract.command import extract_command
 from gitocto.extract.options import ExtractOptions
+from tests.extract.extract_helpers import read_output
+from tests.support.git_octo import octo
 
 datasets = pytest.importorskip("datasets")
 

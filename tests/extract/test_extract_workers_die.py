@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from extract_helpers import read_output
 
 from gitocto.extract.command import extract_command
 from gitocto.extract.options import ExtractOptions
+from tests.extract.extract_helpers import read_output
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous bounds for what takes well under a second on an idle machine.

@@ -14,11 +14,11 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from extract_helpers import read_output
 
 from gitocto.extract import output, walk
 from gitocto.extract.command import extract_command
 from gitocto.extract.options import ExtractOptions
+from tests.extract.extract_helpers import read_output
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from commit_helpers import SIMILAR_TO_RETRY, git_run, octo, octo_lines, stage_link_and_submodule
 
 from gitocto.hooks.install import install, shim_text, uninstall
+from tests.support.commits import SIMILAR_TO_RETRY, stage_link_and_submodule
+from tests.support.git_octo import git_run, octo, octo_lines
 
 SUGGESTION = "Add HTTP retry with backoff"
 
@@ -36,7 +37,7 @@ def last_message(repo: Any) -> str:
 
 
 def test_install_puts_the_shim_in_the_hooks_dir_and_builds_the_index(history_repo: Any) -> None:
-    proc = octo(["hooks", "install"], history_repo.path)
+    proc = octo("hooks", "install", cwd=history_repo.path)
     assert proc.returncode == 0, proc.stderr
     hook = hooks_path(history_repo) / "prepare-commit-msg"
     assert hook.stat().st_mode & stat.S_IXUSR
@@ -284,7 +285,7 @@ def test_bad_config_costs_one_line_and_never_the_commit(history_repo: Any, edito
 
 
 def test_hooks_cli_outside_a_repository_is_a_one_line_error(tmp_path: Path) -> None:
-    proc = octo(["hooks", "install"], tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    proc = octo("hooks", "install", cwd=tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
     assert proc.returncode == 1
     assert proc.stderr.startswith("git octo: error:")
     assert len(proc.stderr.strip().splitlines()) == 1

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from commit_helpers import HISTORY
-from commit_servers import StubModel, stub_server, trickling_server
+
+from tests.support.commits import HISTORY
+from tests.support.model_servers import StubModel, stub_server, trickling_server
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def silent_endpoint() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def octo_endpoint(tiny_model_dir: Path) -> Iterator[str]:
     """The base URL of a real `git octo serve` over the tiny model, started once for the session."""
-    from octo_server import running_server
+    from tests.support.octo_server import running_server
 
     with running_server(tiny_model_dir) as url:
         yield url
