@@ -4,10 +4,10 @@ one run, and the tokens and seconds of both are compared.
 
 Usage: python -m bench.bench_stops [--data-dir DIR] [--limit N] [--max-new-tokens N] [--rounds N] [--train-steps N]
        [--temperature T]
-The model is the tests' tiny random Llama (tests/tiny_model.py), first trained for --train-steps steps on the brace
-languages' canonical programs (prompt, solution and tests of the problems *not* generated for), so that it writes
-code-shaped text with line-start braces; with 0 steps it stays random and rarely writes one. The figure shows the
-mechanism and its cost on a toy, not what a real model saves.
+The model is the tests' tiny random Llama (tests/support/tiny_model.py), first trained for --train-steps steps on
+the brace languages' canonical programs (prompt, solution and tests of the problems *not* generated for), so that it
+writes code-shaped text with line-start braces; with 0 steps it stays random and rarely writes one. The figure shows
+the mechanism and its cost on a toy, not what a real model saves.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pytest
 from gitocto.hooks.install import install, shim_text, uninstall
 from tests.support.commits import SIMILAR_TO_RETRY, stage_link_and_submodule
 from tests.support.git_octo import git_run, octo, octo_lines
+from tests.support.waiting import wait_until
 
 SUGGESTION = "Add HTTP retry with backoff"
 
@@ -304,10 +305,7 @@ def test_a_slow_first_index_build_finishes_in_the_background(history_repo: Any, 
     assert last_message(history_repo) == "typed by the user"
     assert octo_lines(proc.stderr) == [
         "git octo: no message suggestion within 0.001s; indexing the history in the background"]
-    deadline = time.monotonic() + 60
-    while not (index / "base").is_file() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert (index / "base").is_file()
+    wait_until((index / "base").is_file, "the index built in the background")
 
 
 def test_a_shim_whose_python_is_gone_lets_the_commit_through(history_repo: Any, editor: tuple[str, Path]) -> None:
