@@ -1,7 +1,7 @@
 """Generation throughput of the model backends for the same model and prompts: hf, vllm, openai + `git octo serve`.
 
-    python bench/backends_bench.py --arch llama-1b --backends hf,vllm --prompts 64 --max-new-tokens 256  # a GPU
-    python bench/backends_bench.py --arch tiny --backends hf,openai --concurrency 1,4,8                   # CPU
+    python -m bench.backends_bench --arch llama-1b --backends hf,vllm --prompts 64 --max-new-tokens 256  # a GPU
+    python -m bench.backends_bench --arch tiny --backends hf,openai --concurrency 1,4,8                   # CPU
 
 With no --model, a randomly initialised model of the chosen architecture is saved to a temp dir, with a byte-level
 BPE tokenizer trained on the Python standard library (so vLLM and transformers load the very same files).
@@ -60,19 +60,20 @@ def build_random_model(arch: str, path: Path, seed: int = 0) -> Path:
     )
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in stdlib_files(1000)]
     tok.train_from_iterator(texts, trainer=trainer)
-    fast = PreTrainedTokenizerFast(
+    fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=tok, eos_token="<|endoftext|>", bos_token="<|endoftext|>", pad_token="<pad>"
     )
     fast.save_pretrained(path)
     torch.manual_seed(seed)
     # Never fewer embeddings than tokens; more (a corpus short of merges) only leaves some rows unused.
+    sized: dict[str, Any] = {**shape, "vocab_size": max(len(fast), shape["vocab_size"])}
     config = LlamaConfig(
-        **{**shape, "vocab_size": max(len(fast), shape["vocab_size"])}, max_position_embeddings=4096,
+        **sized, max_position_embeddings=4096,
         bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id,
         tie_word_embeddings=False,
     )
     # bf16 on disk: what vLLM loads by default on a GPU, and half the bytes to write.
-    LlamaForCausalLM(config).to(torch.bfloat16).save_pretrained(path)
+    LlamaForCausalLM(config).to(torch.bfloat16).save_pretrained(path)  # type: ignore[arg-type]  # transformers' .to stub
     return path
 
 
@@ -127,10 +128,8 @@ def bench_openai(
     model: str, prompts: list[str], params: Any, concurrencies: list[int], device: str | None, batch_size: int
 ) -> list[dict[str, Any]]:
     """The openai backend against a real `git octo serve` subprocess, at each concurrency."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from octo_server import running_server  # the same helper the tests use
-
     from gitocto.backends.openai import OpenAIBackend
+    from tests.support.octo_server import running_server  # the same helper the tests use
 
     if device or batch_size != 8:
         print("note: the served model uses serve's defaults for --device/--batch-size", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Wall time and programs/s of `git octo bench --check canonical` over all 984 HumanEvalPack programs.
 
-Usage: python bench/bench_exec.py [--data-dir DIR] [--workers N] [--lang all] [--limit N]
+Usage: python -m bench.bench_exec [--data-dir DIR] [--workers N] [--lang all] [--limit N]
 Prints one Markdown table row per language (programs, passed, mean seconds per program) and the total.
 """
 

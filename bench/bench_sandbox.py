@@ -1,6 +1,6 @@
 """Per-program cost of the bubblewrap sandbox against the rlimit/Landlock-only launcher, measured in one run.
 
-Usage: python bench/bench_sandbox.py [--n 20] [--langs python,js,cpp]
+Usage: python -m bench.bench_sandbox [--n 20] [--langs python,js,cpp]
 Runs the same trivial passing program N times per language and mode, alternating the modes, one at a time; prints the
 mean wall seconds per program in each mode and the difference (what isolation adds to each program).
 """

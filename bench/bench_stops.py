@@ -2,12 +2,12 @@
 languages with the old stops (end of text, Go's CodeGeeX words) and with the brace stop added (`\\n}`), interleaved in
 one run, and the tokens and seconds of both are compared.
 
-Usage: python bench/bench_stops.py [--data-dir DIR] [--limit N] [--max-new-tokens N] [--rounds N] [--train-steps N]
+Usage: python -m bench.bench_stops [--data-dir DIR] [--limit N] [--max-new-tokens N] [--rounds N] [--train-steps N]
        [--temperature T]
-The model is the tests' tiny random Llama (tests/tiny_model.py), first trained for --train-steps steps on the brace
-languages' canonical programs (prompt, solution and tests of the problems *not* generated for), so that it writes
-code-shaped text with line-start braces; with 0 steps it stays random and rarely writes one. The figure shows the
-mechanism and its cost on a toy, not what a real model saves.
+The model is the tests' tiny random Llama (tests/support/tiny_model.py), first trained for --train-steps steps on
+the brace languages' canonical programs (prompt, solution and tests of the problems *not* generated for), so that it
+writes code-shaped text with line-start braces; with 0 steps it stays random and rarely writes one. The figure shows
+the mechanism and its cost on a toy, not what a real model saves.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from gitocto.backends.base import SamplingParams
 from gitocto.backends.hf import HFBackend
@@ -39,7 +37,7 @@ def main() -> int:
     parser.add_argument("--train-steps", type=int, default=300)
     parser.add_argument("--temperature", type=float, default=0.0)
     args = parser.parse_args()
-    from tiny_model import build_tiny_model
+    from tests.support.tiny_model import build_tiny_model
 
     model_dir = build_tiny_model(Path(tempfile.mkdtemp(prefix="gitocto-tiny-")))
     backend = HFBackend(str(model_dir), device="cpu", batch_size=8)

@@ -7,8 +7,8 @@ run on raw records (`--filter none`). The commit-level "exactly one file" count 
 from the records. Only the published lists and the language table are read from gitocto's package data (they are
 the published facts). The token-length rule and the random bump drop are skipped on both sides.
 
-    python bench/commitpack_parity.py /tmp/click /tmp/pytest          # extracts, compares, prints a table
-    python bench/commitpack_parity.py --literal /tmp/click            # the published code's bugs left in
+    python -m bench.commitpack_parity /tmp/click /tmp/pytest          # extracts, compares, prints a table
+    python -m bench.commitpack_parity --literal /tmp/click            # the published code's bugs left in
 
 Agreement is the Jaccard index of the kept (commit, file) pairs. By default the published code's evident bugs
 follow their intent, as gitocto does (see docs/extract.md, "Deviations"); `--literal` keeps them, to show what

@@ -1,11 +1,11 @@
 """Decontamination: false positives on real file versions, and probe-set recall, ours against Magicoder's rule.
 
-    python bench/decontam_bench.py --repos /work/.mirror/pallets+click/repo,/work/.mirror/pytest-dev+pytest/repo
+    python -m bench.decontam_bench --repos /work/.mirror/pallets+click/repo,/work/.mirror/pytest-dev+pytest/repo
 
 Real code: the first N distinct .py blobs (file versions) in each repository's history, newest commit first
 (`git log --raw` gives every version a commit touched). Benchmark: HumanEvalPack (6 languages) from
 --data-dir. Magicoder's rule: HumanEval docstrings and canonical solutions (less its four allowed one-liners),
-case-insensitive substring of the raw text. Probe set: as tests/synth/test_synth_benchmarks.py builds it.
+case-insensitive substring of the raw text. Probe set: tests/support/leaks.py, as the decontamination tests use it.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "synth")]
+from gitocto.decontam.benchmarks import load_index
 
-from gitocto.decontam.benchmarks import load_index  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MAGICODER_OK = ("return x + y", "return len(string)", "return n**2", "return .join(strings)")
 
@@ -76,7 +74,7 @@ def main() -> int:
     parser.add_argument("--total", type=int, default=3000)
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data" / "humanevalpack")
     args = parser.parse_args()
-    from test_synth_benchmarks import probes
+    from tests.support.leaks import probes
 
     index = load_index([f"humanevalpack={args.data_dir}"])
     magic = magicoder_strings(args.data_dir)

@@ -1,6 +1,6 @@
 """Records/s of `git octo extract` on real repositories against PyDriller and two floors every tool pays.
 
-    python bench/extract_bench.py REPO [REPO ...] [--max-commits N] [--pydriller-max-commits N] [--repeats 3]
+    python -m bench.extract_bench REPO [REPO ...] [--max-commits N] [--pydriller-max-commits N] [--repeats 3]
                                   [--workers 1] [--profile]
 
 For each repository, over the newest N non-merge commits reachable from HEAD, it measures (our runs: median of

@@ -1,6 +1,6 @@
 """Build a realistic git history quickly, as a stand-in for a real repository (no machine here reaches a git host).
 
-    python bench/make_history.py OUT_DIR --commits 10000 [--seed 0]
+    python -m bench.make_history OUT_DIR --commits 10000 [--seed 0]
 
 The files are real Python source taken from installed packages (click, rich, pygments, httpx, ...). Each commit
 edits one to three files with line-level edits built from real lines (insertions copied from other files, deletions,
@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 PACKAGES = ("click", "rich", "httpx", "pygments", "jinja2", "markupsafe", "packaging", "idna", "h11", "yaml")
 MAX_FILE_BYTES = 40_000
@@ -240,7 +240,7 @@ def build(out: Path, commits: int, seed: int) -> None:
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=out, check=True)
 
 
-def _stream(w: BinaryIO, h: History, commits: int) -> None:
+def _stream(w: IO[bytes], h: History, commits: int) -> None:
     rng = h.rng
     stamp = 1_500_000_000
     mark = 0

@@ -1,7 +1,7 @@
 """Commit-message suggestions: quality of the `nn` backend (NNGen) and the latency of `git octo msg`.
 
-    python bench/msg_bench.py REPO [REPO ...] --latency-repo BIG_REPO
-    python bench/msg_bench.py --generate /tmp/msgbench --commits 10000     # no repository at hand
+    python -m bench.msg_bench REPO [REPO ...] --latency-repo BIG_REPO
+    python -m bench.msg_bench --generate /tmp/msgbench --commits 10000     # no repository at hand
 
 Quality, per repository: the newest `--holdout` (200) non-merge commits are held out; for each, `git octo msg
 --diff SHA` logic suggests a subject from the history before it, scored against the real subject with B-Norm
@@ -28,15 +28,14 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gitocto.git import worktree as gitrepo
+from gitocto.msg.bleu import bnorm
+from gitocto.msg.index import open_index
+from gitocto.msg.model import changed_files
+from gitocto.msg.nngen import suggest_subject
+from gitocto.msg.tokens import tokenize_patch
 
-from gitocto.git import worktree as gitrepo  # noqa: E402
-from gitocto.msg.bleu import bnorm  # noqa: E402
-from gitocto.msg.index import open_index  # noqa: E402
-from gitocto.msg.model import changed_files  # noqa: E402
-from gitocto.msg.nngen import suggest_subject  # noqa: E402
-from gitocto.msg.tokens import tokenize_patch  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Bench",
            "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "Bench",
@@ -65,7 +64,7 @@ def quality(path: Path, holdout: int) -> dict[str, Any]:
     index = open_index(cwd)
     build_s = time.perf_counter() - t0
     nn_bleu, nn_exact, base_bleu, base_exact = [], 0, [], 0
-    examples = []
+    examples: list[dict[str, str]] = []
     t0 = time.perf_counter()
     for sha in held:
         reference = git(path, "log", "-1", "--format=%s", sha).strip()

@@ -1,6 +1,6 @@
 """Records/s of extraction over many repositories: single process, Ray with 1 worker and Ray with 2 workers.
 
-    python bench/scale_bench.py [--repos 8] [--commits 300] [--workers 1,2] [--repeat 1] [--work DIR]
+    python -m bench.scale_bench [--repos 8] [--commits 300] [--workers 1,2] [--repeat 1] [--work DIR]
 
 Builds `--repos` repositories with bench/make_history.py (or, when absent, a small git fast-import generator),
 then extracts all of them (a) one after another in this process with `extract_repo_to_shard` (the local path),

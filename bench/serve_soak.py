@@ -1,8 +1,8 @@
 """Soak `git octo serve` on loopback: normal requests alone (the baseline), then normal and hostile requests together
 for a fixed time; prints the normal requests' latency (p50/p99) in both phases and the server's memory before/after.
 
-    python bench/serve_soak.py --duration 60            # the tiny random model of the tests, built in a temp dir
-    python bench/serve_soak.py --model DIR --duration 60
+    python -m bench.serve_soak --duration 60            # the tiny random model of the tests, built in a temp dir
+    python -m bench.serve_soak --model DIR --duration 60
 
 Targets (issue 13): normal-request p99 under 2 s during the soak; the server's RSS back within 10% of its start
 once the soak is over and the server idle (start = after a warm-up: normal requests, then one request of each kind).
@@ -167,8 +167,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if model is None:
-            sys.path.insert(0, str(ROOT / "tests"))
-            from tiny_model import build_tiny_model
+            from tests.support.tiny_model import build_tiny_model
 
             model = build_tiny_model(Path(tmp) / "tiny-model")
         port = free_port()

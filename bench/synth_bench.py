@@ -1,18 +1,18 @@
 """Synth benchmarks: teacher throughput by concurrency, records/s and kept share per recipe, coreset time.
 
-    python bench/synth_bench.py --server stub --latency 0.2 -n 128     # fixed-latency canned teacher
-    python bench/synth_bench.py --server serve -n 32                    # the real `git octo serve`, tiny model
-    python bench/synth_bench.py --recipes -n 200                        # every recipe, whole pipeline, stub
-    python bench/synth_bench.py --coreset 50000 -k 1000                 # k-center greedy on random 384-d vectors
+    python -m bench.synth_bench --server stub --latency 0.2 -n 128     # fixed-latency canned teacher
+    python -m bench.synth_bench --server serve -n 32                    # the real `git octo serve`, tiny model
+    python -m bench.synth_bench --recipes -n 200                        # every recipe, whole pipeline, stub
+    python -m bench.synth_bench --coreset 50000 -k 1000                 # k-center greedy on random 384-d vectors
 
 `--recipes` runs each recipe end to end against the stub teacher (no latency) with the sandbox execution filter
 and HumanEvalPack decontamination on: records/s and the share of seeds that become kept samples. The stub's
-replies are canned (tests/synth/synth_stub.py): 1 in 5 OSS-Instruct replies lacks a [Solution], 1 in 5 fails its
+replies are canned (tests/support/synth_stub.py): 1 in 5 OSS-Instruct replies lacks a [Solution], 1 in 5 fails its
 own tests; 1 in 3 WaveCoder examples is judged no; 1 in 4 published-WaveCoder instructions has three sentences.
 `--coreset` times `k_center_greedy` over the whole pool against the per-step `np.linalg.norm` loop it replaced,
 in the same run.
 
-`stub` is a local OpenAI-compatible server (tests/synth/synth_stub.py) that answers every chat with a canned,
+`stub` is a local OpenAI-compatible server (tests/support/synth_stub.py) that answers every chat with a canned,
 well-formed OSS-Instruct reply after a fixed sleep: it stands for a remote teacher whose generation time dominates,
 so the figure shows how concurrency hides latency. `serve` is the real `git octo serve` over the tiny random Llama
 of the tests (CPU, `--batch-size 8`): its replies are garbage and dropped, but every request is real generation.
@@ -28,14 +28,12 @@ import datetime
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "synth")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from gitocto.synth.oss_instruct import SynthOptions, oss_instruct  # noqa: E402
@@ -67,13 +65,13 @@ def make_source(where: Path) -> Path:
 def teacher_url(kind: str, latency: float, where: Path) -> Iterator[str]:
     """The base URL of the stub or of a real `git octo serve` with the tiny model."""
     if kind == "stub":
-        from synth_stub import stub_teacher
+        from tests.support.synth_stub import stub_teacher
 
         with stub_teacher(latency) as stub:
             yield stub.url
         return
-    from octo_server import running_server
-    from tiny_model import build_tiny_model
+    from tests.support.octo_server import running_server
+    from tests.support.tiny_model import build_tiny_model
 
     with running_server(build_tiny_model(where / "tiny")) as url:
         yield url
@@ -94,10 +92,9 @@ def make_functions_source(where: Path, count: int) -> Path:
 
 def bench_recipes(n: int) -> None:
     """Records/s and kept share of every recipe against the stub, whole pipeline."""
-    from synth_stub import stub_teacher
-
     from gitocto.synth.command import RECIPE_SAMPLING
     from gitocto.synth.wavecoder import WaveCoderOptions, wavecoder
+    from tests.support.synth_stub import stub_teacher
 
     data_dir = ROOT.parent / "shared" / "data" / "humanevalpack"
     rows = []

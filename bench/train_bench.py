@@ -5,8 +5,8 @@ A Llama-architecture model with random weights (default: TinyLlama-1.1B's shape)
 one sample per row; the script reports loss-bearing tokens/s, all tokens/s and MFU, medians over the steps after
 the warm-up, and the packing speed-up.
 
-    python bench/train_bench.py                       # ~1.1B, bf16, seq 2048 (a GPU)
-    python bench/train_bench.py --tiny --steps 8      # a few-million-parameter model on CPU
+    python -m bench.train_bench                       # ~1.1B, bf16, seq 2048 (a GPU)
+    python -m bench.train_bench --tiny --steps 8      # a few-million-parameter model on CPU
 
 Sample lengths: lognormal around --median-tokens (sigma --sigma), clipped to the sequence length, half prompt
 and half answer like a commit's old and new file; or, with --lengths-from FILE.jsonl, the lengths of real
@@ -87,7 +87,9 @@ def write_model(path: Path, args: argparse.Namespace) -> None:
     vocab = {"<unk>": 0, "<eos>": 1, "<pad>": 2, **{f"w{i}": i + 3 for i in range(args.vocab - 3)}}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<eos>", pad_token="<pad>", unk_token="<unk>")
+    fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=tok, eos_token="<eos>", pad_token="<pad>", unk_token="<unk>"
+    )
     fast.save_pretrained(path)
     config = LlamaConfig(
         vocab_size=args.vocab, hidden_size=args.hidden, intermediate_size=args.intermediate,
@@ -98,7 +100,7 @@ def write_model(path: Path, args: argparse.Namespace) -> None:
     torch.manual_seed(0)
     with torch.device("cuda" if torch.cuda.is_available() else "cpu"):
         model = LlamaForCausalLM(config)
-    model.to(torch.bfloat16).save_pretrained(path)
+    model.to(torch.bfloat16).save_pretrained(path)  # type: ignore[arg-type]  # transformers' .to stub
     del model
 
 

@@ -1,7 +1,7 @@
 """How fast `git octo train` turns records into samples, the first time and from the sample cache.
 
     git octo extract /work/repos/click -o /tmp/click.jsonl
-    python bench/train_data_bench.py --data /tmp/click.jsonl [--model TINY_DIR] [--baseline]
+    python -m bench.train_data_bench --data /tmp/click.jsonl [--model TINY_DIR] [--baseline]
 
 With the recipe (default `train/tiny-cpu.yaml`) and the model's tokenizer (default: a tiny model built like
 `python -m gitocto.train.tiny`, its tokenizer trained on the first --tokenizer-records records), the script:

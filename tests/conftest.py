@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.repos import GitRepo
+
+# Fixtures that several test folders share: the commit-time doubles (msg, fix, hooks) and a corpus of record shards
+# (dedup, stats, scale).
+pytest_plugins = ["tests.support.committime_fixtures", "tests.support.corpus"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -65,52 +70,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     yield
 
 
-class GitRepo:
-    """A real repository in a temp dir, driven through the `git` binary."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._tick = 0
-
-    def git(self, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
-        """Run git in the repository and return its stdout."""
-        full_env = {**os.environ, **(env or {})}
-        proc = subprocess.run(
-            ["git", *args], cwd=self.path, env=full_env, capture_output=True, text=True, check=False
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
-        return proc.stdout
-
-    def write(self, files: Mapping[str, str | bytes | None]) -> None:
-        """Write (or, with None, delete) files in the work tree."""
-        for name, content in files.items():
-            target = self.path / name
-            if content is None:
-                target.unlink()
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content, encoding="utf-8")
-
-    def commit(self, message: str, files: Mapping[str, str | bytes | None] | None = None) -> str:
-        """Write `files`, stage everything and commit with a distinct, increasing date; return the sha."""
-        if files:
-            self.write(files)
-        self.git("add", "-A")
-        self._tick += 1
-        date = f"2024-01-01T00:{self._tick // 60:02d}:{self._tick % 60:02d}+00:00"
-        self.git(
-            "commit", "-q", "--allow-empty", "-m", message,
-            env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date},
-        )
-        return self.git("rev-parse", "HEAD").strip()
-
-
 @pytest.fixture
-def make_repo(tmp_path: Path) -> Iterator[object]:
+def make_repo(tmp_path: Path) -> Iterator[Callable[..., GitRepo]]:
     """Factory: `make_repo("name")` gives an initialised GitRepo on branch main."""
 
     def factory(name: str = "repo", bare: bool = False) -> GitRepo:
@@ -124,16 +85,16 @@ def make_repo(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def repo(make_repo: object) -> GitRepo:
+def repo(make_repo: Callable[..., GitRepo]) -> GitRepo:
     """An empty repository with no commits."""
-    return make_repo("repo")  # type: ignore[operator, no-any-return]
+    return make_repo("repo")
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised two-layer Llama (hidden size 32) and a BPE tokenizer trained on the fly."""
     pytest.importorskip("torch")
-    from tiny_model import build_tiny_model
+    from tests.support.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
@@ -141,6 +102,6 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def humanevalpack_dir() -> Path:
     """The HumanEvalPack data shipped beside the project (never copied into it)."""
-    from shared_data import humanevalpack_dir as found
+    from tests.support.shared_data import humanevalpack_dir as found
 
     return found()

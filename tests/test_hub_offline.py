@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from gitocto import hub
+from gitocto.errors import OctoError
 
 OFFLINE_KEYS = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 BOUND_S = 10  # the commands take well under 3 s on an idle machine; this leaves room for a loaded one
@@ -85,7 +86,7 @@ def test_unreachable_sets_offline_before_any_hub_library_loads(fresh_hub: None,
                                                                tmp_path: Path) -> None:
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
     monkeypatch.setenv("HF_HOME", str(tmp_path))
-    with pytest.raises(hub.OctoError, match="pass --model with a local model directory"):
+    with pytest.raises(OctoError, match="pass --model with a local model directory"):
         hub.need_model("octo/not-cached")
     assert all(os.environ[key] == "1" for key in OFFLINE_KEYS)
     assert hub.need_model(str(tmp_path)) is False  # a local directory never asks the hub

@@ -19,7 +19,7 @@ def hf_backend(tiny_model_dir: Path) -> HFBackend:
 @pytest.fixture(scope="session")
 def served_url(tiny_model_dir: Path) -> Iterator[str]:
     """The base URL (…/v1) of a real `git octo serve` over the tiny model, started once."""
-    from octo_server import running_server
+    from tests.support.octo_server import running_server
 
     with running_server(tiny_model_dir) as url:
         yield url
@@ -28,7 +28,7 @@ def served_url(tiny_model_dir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def limited_url(tiny_model_dir: Path) -> Iterator[str]:
     """A second real server with small limits and its own served model name (see LIMITED_OPTIONS)."""
-    from octo_server import running_server
+    from tests.support.octo_server import running_server
 
     with running_server(tiny_model_dir, extra_args=LIMITED_OPTIONS) as url:
         yield url

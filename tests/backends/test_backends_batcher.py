@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,6 +12,7 @@ from gitocto.backends.base import SamplingParams
 from gitocto.backends.batcher import Batcher, Cancelled
 from gitocto.backends.hf import HFBackend, StepRow
 from gitocto.errors import OctoError
+from tests.support.waiting import wait_until
 
 PARAMS = SamplingParams(max_new_tokens=6)
 
@@ -66,7 +65,7 @@ def test_a_stop_sequence_split_over_turns_is_found(hf_backend: HFBackend) -> Non
 def test_a_short_request_overtakes_a_long_one(hf_backend: HFBackend) -> None:
     batcher = Batcher(hf_backend, step_tokens=4)
     long = batcher.submit(["def add("], SamplingParams(max_new_tokens=400))
-    wait_until(lambda: batcher.stats.generated_tokens > 0)
+    wait_until(lambda: batcher.stats.generated_tokens > 0, "the first tokens")
     short = batcher.submit(["fn add("], SamplingParams(max_new_tokens=2, temperature=0.7, seed=3))
     assert len(short.result()[0]) == 1
     assert not long.done()
@@ -77,7 +76,7 @@ def test_a_new_request_goes_first_however_many_long_ones_run(hf_backend: HFBacke
     batcher = Batcher(hf_backend, step_tokens=4)
     # Five long greedy requests that cannot share a batch (their sampling settings differ).
     longs = [batcher.submit(["def add("], SamplingParams(max_new_tokens=80, top_p=0.9 - i / 10)) for i in range(5)]
-    wait_until(lambda: batcher.stats.generated_tokens >= 5 * 4)  # each has had a turn
+    wait_until(lambda: batcher.stats.generated_tokens >= 5 * 4, "each has had a turn")
     before = batcher.stats.generated_tokens
     short = batcher.submit(["fn add("], SamplingParams(max_new_tokens=2, top_p=0.2))
     short.result()
@@ -117,7 +116,7 @@ def test_a_cancelled_request_ends_at_the_next_token(hf_backend: HFBackend) -> No
     batcher = Batcher(hf_backend, step_tokens=1000)  # one turn: only the per-token check can end it early
     cancel = CountingEvent()
     job = batcher.submit(["def add("], SamplingParams(max_new_tokens=1000), cancel=cancel)
-    wait_until(lambda: cancel.checks > 5)  # generating
+    wait_until(lambda: cancel.checks > 5, "generating")
     cancel.set()
     with pytest.raises(Cancelled):
         job.result(timeout=60)
@@ -132,10 +131,3 @@ def test_prompts_that_fill_the_context_are_refused(hf_backend: HFBackend) -> Non
     with pytest.raises(OctoError, match="maximum context length is 4096 tokens"):
         batcher.submit(["def add(", "x = 1\n" * 8000], PARAMS)
     assert batcher.stats.running == 0
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.005)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ VLLM_MISSING = importlib.util.find_spec("vllm") is None
         ("llama", {"model": "m"}, "unknown backend 'llama'; choose one of hf, openai, vllm"),
     ],
 )
-def test_make_backend_errors(kind: str, options: dict[str, str], message: str) -> None:
+def test_make_backend_errors(kind: str, options: dict[str, Any], message: str) -> None:
     with pytest.raises(OctoError, match=message):
         make_backend(kind, **options)
 

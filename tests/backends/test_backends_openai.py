@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from octo_server import free_port
 
 from gitocto.backends.base import Backend, SamplingParams
 from gitocto.backends.hf import HFBackend
 from gitocto.backends.openai import OpenAIBackend, normalise_endpoint
 from gitocto.errors import OctoError
+from tests.support.octo_server import free_port
 
 PROMPTS = ["def add(a, b):\n", "function add(a, b) {\n", "Fix typo in", "fn add("]
 
@@ -145,7 +145,7 @@ def test_generations_carry_the_servers_finish_reason(client: OpenAIBackend, hf_b
 @pytest.fixture
 def n_ignoring_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A server that ignores `n`, as llama.cpp and Ollama do: one choice per request, its text set by the seed."""
-    from json_server import JsonHandler, serving
+    from tests.support.json_server import JsonHandler, serving
 
     bodies: list[dict[str, Any]] = []
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -14,23 +13,14 @@ import httpx
 import pytest
 
 from gitocto.backends.hf import HFBackend
+from tests.support.waiting import wait_until
 
-TINY_CONTEXT = 4096  # max_position_embeddings of tests/tiny_model.py
-# A generous bound for conditions the server reaches within a few generation steps.
-WAIT_S = 60.0
+TINY_CONTEXT = 4096  # max_position_embeddings of tests/support/tiny_model.py
 
 
 def metrics(base_url: str) -> dict[str, int]:
     text = httpx.get(base_url.removesuffix("/v1") + "/metrics", timeout=30).text
     return {name: int(value) for name, value in (line.split() for line in text.splitlines())}
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {WAIT_S:.0f}s: {what}")
-        time.sleep(0.02)
 
 
 def raw_post(base_url: str, path: str, body: bytes) -> httpx.Response:
@@ -173,8 +163,8 @@ def test_a_long_request_does_not_starve_a_short_one(served_url: str, background:
         httpx.post, f"{served_url}/completions", json=LONG, timeout=600
     )
     # The long request is under way: the server has generated tokens since it came in.
-    wait_for(lambda: metrics(served_url)["gitocto_generated_tokens_total"] > before["gitocto_generated_tokens_total"],
-             "the long request starts")
+    wait_until(lambda: metrics(served_url)["gitocto_generated_tokens_total"] > before["gitocto_generated_tokens_total"],
+               "the long request starts")
     short = {"prompt": "def add(", "temperature": 0.5, "seed": 1, "max_tokens": 4}
     answer = httpx.post(f"{served_url}/completions", json=short, timeout=600)
     assert answer.status_code == 200
@@ -190,14 +180,15 @@ def test_a_request_whose_client_left_is_cancelled(served_url: str) -> None:
         f"POST /v1/completions HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(payload)}\r\n\r\n"
     ).encode() + payload
+    assert url.port is not None
     with socket.create_connection((url.hostname, url.port)) as client:
         client.sendall(request)
-        wait_for(
+        wait_until(
             lambda: metrics(served_url)["gitocto_generated_tokens_total"] > before["gitocto_generated_tokens_total"],
             "the request starts",
         )
     # The client has gone: the request ends at the next step instead of running to its 600 tokens.
-    wait_for(lambda: metrics(served_url)["gitocto_requests_running"] == 0, "the request ends")
+    wait_until(lambda: metrics(served_url)["gitocto_requests_running"] == 0, "the request ends")
     after = metrics(served_url)
     assert after["gitocto_requests_cancelled_total"] == before["gitocto_requests_cancelled_total"] + 1
     assert after["gitocto_requests_completed_total"] == before["gitocto_requests_completed_total"]

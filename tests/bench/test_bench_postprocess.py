@@ -300,7 +300,7 @@ class ScriptedModel:
     def complete_generations(self, prompts: list[str], params: object) -> list[list[object]]:
         from gitocto.backends.base import Generation
 
-        out = []
+        out: list[list[object]] = []
         for prompt in prompts:
             self.prompts.append(prompt)
             text, tokens = next(v for k, v in self.script.items() if prompt.endswith(k))

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from json_server import JsonHandler, serving
 
 from gitocto.bench.command import Options, run, side_files
 from gitocto.errors import OctoError
+from tests.support.json_server import JsonHandler, serving
 
 # What a chat model typically answers: the function restated (without its docstring), then example calls. Each
 # example would fail the test program if kept: the Python assert is wrong, and JavaScript fails on any output.
@@ -121,10 +121,11 @@ def test_rerun_with_other_settings_is_refused(stub_model: StubModel, humanevalpa
     assert run(opts) == 0
     assert len(stub_model.requests) == asked
 
-    for changes, setting in [({"temperature": 0.2}, "temperature 0.0 there, 0.2 now"),
-                             ({"n_samples": 2}, "n_samples 1 there, 2 now"),
-                             ({"seed": 1}, "seed 0 there, 1 now"),
-                             ({"max_new_tokens": 64}, "max_new_tokens 512 there, 64 now")]:
+    cases: list[tuple[dict[str, Any], str]] = [({"temperature": 0.2}, "temperature 0.0 there, 0.2 now"),
+                                               ({"n_samples": 2}, "n_samples 1 there, 2 now"),
+                                               ({"seed": 1}, "seed 0 there, 1 now"),
+                                               ({"max_new_tokens": 64}, "max_new_tokens 512 there, 64 now")]
+    for changes, setting in cases:
         with pytest.raises(OctoError, match=rf"{generations} was generated with other settings \({setting}\)"):
             run(replace(opts, **changes))
     # The endpoint now serves another model (no --model given): its generations are not the first model's.

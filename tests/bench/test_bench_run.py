@@ -60,7 +60,7 @@ def test_hf_backend_end_to_end_resumes_and_rescores(tiny_model_dir: Path, humane
 
 @pytest.mark.slow
 def test_openai_backend_against_git_octo_serve(tiny_model_dir: Path, humanevalpack_dir: Path, tmp_path: Path) -> None:
-    from octo_server import running_server
+    from tests.support.octo_server import running_server
 
     out = tmp_path / "served.json"
     with running_server(tiny_model_dir) as url:

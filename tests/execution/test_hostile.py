@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile import LANGS, PROBES, Targets, program
 
 from gitocto.execution import ExecResult, isolation, run_programs
 from gitocto.execution.isolation import SHM_SIZE, WORKDIR_SIZE
+from tests.execution.hostile import LANGS, PROBES, Targets, program
 
 pytestmark = pytest.mark.skipif(
     isinstance(isolation.probe(), str),

@@ -9,11 +9,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from extract_helpers import octo, read_output
 from rich.console import Console
 
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
+from tests.extract.extract_helpers import read_output
+from tests.support.git_octo import octo
+from tests.support.repos import GitRepo
 
 
 def _run(repo_path: Path, out: Path, **options: Any) -> tuple[list[dict[str, Any]], str]:
@@ -104,7 +106,7 @@ def test_submodule_symlink_and_mode_only_changes_are_left_out_and_counted(make_r
         assert kind in log
 
 
-def _object_path(repo: Any, sha: str) -> Path:
+def _object_path(repo: GitRepo, sha: str) -> Path:
     return repo.path / ".git" / "objects" / sha[:2] / sha[2:]
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from extract_helpers import octo, read_output
 
 from gitocto.extract import filters as f
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.walk import iter_records
+from tests.extract.extract_helpers import read_output
+from tests.support.git_octo import octo
 
 MIT = "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\n"
 OLD = "def area(w, h):\n    return w * h\n" * 6

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from extract_helpers import octo, read_output
 from rich.console import Console
 
 from gitocto.errors import OctoError
 from gitocto.extract import filters as f
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
+from tests.extract.extract_helpers import read_output
+from tests.support.git_octo import octo
 
 CTX = f.RuleContext()
 OLD = "def area(w, h):\n    return w * h\n" * 6

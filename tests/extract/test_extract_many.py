@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from extract_helpers import octo, read_output
 from rich.console import Console
 
 from gitocto.errors import OctoError
 from gitocto.extract.many import extract_many, read_repos_file
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.shard import repo_key
+from tests.extract.extract_helpers import read_output
+from tests.support.git_octo import octo
 
 
 def _repo(make_repo: Any, name: str) -> Any:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from extract_helpers import octo, read_output
 
 from gitocto.errors import OctoError
 from gitocto.extract import walk
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
+from tests.extract.extract_helpers import read_output
+from tests.support.git_octo import octo
+from tests.support.waiting import wait_until
 
 datasets = pytest.importorskip("datasets")
 
@@ -151,11 +156,6 @@ def test_output_under_a_file_is_a_one_line_error(history: Any, tmp_path: Path) -
 
 
 def test_ctrl_c_with_workers_stops_cleanly_and_the_rerun_completes(tmp_path: Path) -> None:
-    import signal
-    import subprocess
-    import sys
-    import time
-
     root = Path(__file__).resolve().parents[2]
     repo = tmp_path / "hist"
     subprocess.run([sys.executable, str(root / "bench" / "make_history.py"), str(repo), "--commits", "3000"],
@@ -163,14 +163,28 @@ def test_ctrl_c_with_workers_stops_cleanly_and_the_rerun_completes(tmp_path: Pat
     clean = tmp_path / "clean.jsonl"
     assert extract_repos([str(repo)], str(clean), ExtractOptions()) == 0
     out = tmp_path / "out.jsonl"
+    # 3000 commits are 15 parts of 200. The interrupt comes once the first part is done, not after a fixed time.
+    state = tmp_path / f".{out.name}.octo-parts" / ".octo-state"
     proc = subprocess.Popen([sys.executable, "-m", "gitocto", "extract", str(repo), "-o", str(out), "--workers", "2"],
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(1.0)
-    os.killpg(proc.pid, signal.SIGINT)
-    os.killpg(proc.pid, signal.SIGINT)  # git relays Ctrl-C to `git octo`, so one keypress can come twice
-    _, err = proc.communicate(timeout=30)
-    if proc.returncode == 0:
-        pytest.skip("the run finished before the interrupt arrived")
+    try:
+        wait_until(lambda: proc.poll() is not None or any(state.glob("part-*.json")), "the first part",
+                   timeout_s=300)
+        # Frozen while we look: if it is still running now, the interrupt below lands mid-run.
+        os.killpg(proc.pid, signal.SIGSTOP)
+        assert proc.poll() is None and not out.exists(), "extract finished before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # git relays Ctrl-C to `git octo`, so one keypress can come twice
+        os.killpg(proc.pid, signal.SIGCONT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert proc.returncode == 130 and "Traceback" not in err and err.strip().endswith("git octo: interrupted")
-    assert octo("extract", str(repo), "-o", str(out), "--workers", "2").returncode == 0
+    done = len(list(state.glob("part-*.json")))
+    assert 1 <= done < 15 and not out.exists(), done
+    rerun = octo("extract", str(repo), "-o", str(out), "--workers", "2")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "resuming: " in rerun.stdout + rerun.stderr  # from the parts the interrupted run finished
     assert read_output(out) == read_output(clean)

@@ -8,11 +8,10 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from extract_helpers import read_output
-
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.record import COLUMNS, DEDUP_FIELD, Record
+from tests.extract.extract_helpers import read_output
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "extract.md"
 

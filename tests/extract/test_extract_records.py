@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from extract_helpers import read_output
-
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.walk import COLUMNS
+from tests.extract.extract_helpers import read_output
 
 
 def _extract(repo: Any, tmp_path: Path, **options: Any) -> list[dict[str, Any]]:

@@ -7,14 +7,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from extract_helpers import octo, read_output
-
 from gitocto.extract.languages import known_languages, language_of
 from gitocto.extract.licenses import detect_license
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.shard import extract_repo_to_shard, repo_key
 from gitocto.git.repository import license_file
 from gitocto.git.streams import BlobReader, OversizeBlob
+from tests.extract.extract_helpers import read_output
+from tests.support.git_octo import octo
 
 
 def test_path_and_url_shards_hold_the_same_records_and_reruns_skip(history: Any, tmp_path: Path) -> None:

@@ -6,14 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from extract_helpers import read_output
 
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
+from tests.extract.extract_helpers import read_output
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous bounds for what takes well under a second on an idle machine.
@@ -70,11 +70,8 @@ def test_sigkill_of_extract_leaves_no_worker_and_the_rerun_completes(tmp_path: P
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         first = out / ".octo-state" / "part-00000.jsonl.json"
-        deadline = time.monotonic() + FIRST_PART_S
-        while not first.exists():
-            assert proc.poll() is None, "extract ended before its first part was written"
-            assert time.monotonic() < deadline, "no part written"
-            time.sleep(0.01)
+        wait_until(lambda: proc.poll() is not None or first.exists(), "the first part", timeout_s=FIRST_PART_S)
+        assert proc.poll() is None, "extract ended before its first part was written"
         workers = descendants(proc.pid)
         forks = [pid for pid in workers if Path(f"/proc/{pid}/exe").exists()
                  and os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(sys.executable)]
@@ -87,10 +84,7 @@ def test_sigkill_of_extract_leaves_no_worker_and_the_rerun_completes(tmp_path: P
     # left has no /proc entry to read), and parts were still to come.
     assert len(forks) >= 2, f"expected the 2 workers below the killed command, found {workers}"
     assert proc.returncode == -signal.SIGKILL  # it was still running
-    deadline = time.monotonic() + GONE_S
-    while alive := running(workers):
-        assert time.monotonic() < deadline, f"still running {GONE_S:.0f}s after the kill: {alive}"
-        time.sleep(0.05)
+    wait_until(lambda: not running(workers), f"the workers {workers} end after the kill", timeout_s=GONE_S)
 
     rerun = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert rerun.returncode == 0, rerun.stderr

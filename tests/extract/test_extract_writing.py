@@ -14,12 +14,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from extract_helpers import read_output
 
 from gitocto import records as record_io
 from gitocto.extract import walk
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
+from tests.extract.extract_helpers import read_output
 
 
 @pytest.fixture

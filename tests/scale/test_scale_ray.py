@@ -107,10 +107,10 @@ def test_killed_worker_leaves_no_partial_shard_and_run_continues(make_repo: Any,
             real_replace = worker_os.replace
 
             # The worker is killed after the shard's bytes are written, before they are renamed into place.
-            def replace_or_die(src: Any, dst: Any) -> None:
+            def replace_or_die(src: Any, dst: Any, **kwargs: Any) -> None:
                 if str(dst).endswith(".parquet"):
                     worker_os._exit(1)
-                real_replace(src, dst)
+                real_replace(src, dst, **kwargs)
 
             worker_os.replace = replace_or_die
         return extract_repo_to_shard(source, out_dir, options, cache_dir)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from synth_stub import StubTeacher, stub_teacher
+
+from tests.support.synth_stub import StubTeacher, stub_teacher
 
 PY_FILE = '''"""Small helpers."""
 
@@ -68,8 +69,7 @@ def source_repo(repo: object) -> Path:
 @pytest.fixture(scope="session")
 def benchmark_index() -> object:
     """The decontamination index over the shipped HumanEvalPack, built once (the same data as humanevalpack_dir)."""
-    from shared_data import humanevalpack_dir
-
     from gitocto.decontam.index import build_index
+    from tests.support.shared_data import humanevalpack_dir
 
     return build_index(humanevalpack_dir())

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import pytest
 from gitocto.decontam.benchmarks import load_index
 from gitocto.decontam.index import BenchmarkIndex
 from gitocto.errors import OctoError
+from tests.support.leaks import probes
 
 MBPP = [{"task_id": 11, "text": "Write a python function to remove first and last occurrence of a given character "
                                 "from the string.",
@@ -103,42 +102,6 @@ def test_a_hub_benchmark_offline_fails_at_once_naming_the_flag(tmp_path: Path) -
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
     assert "cannot load benchmark mbpp" in proc.stderr and "--benchmark mbpp=PATH" in proc.stderr
     assert "text, code" in proc.stderr and not (tmp_path / "o.jsonl").exists()
-
-
-# ---- the probe set -------------------------------------------------------------------------------------------
-
-def reflow(text: str) -> str:
-    return textwrap.fill(" ".join(text.split()), width=37)
-
-
-def reindent(code: str) -> str:
-    return re.sub(r"^( +)", lambda m: "\t" * (len(m.group(1)) // 4) + " " * (len(m.group(1)) % 4), code,
-                  flags=re.MULTILINE)
-
-
-def partial(text: str) -> str | None:
-    words = text.split()
-    if len(words) < 24:
-        return None
-    return " ".join(words[len(words) // 5 : len(words) * 4 // 5])
-
-
-def probes(humanevalpack_dir: Path) -> list[tuple[str, str]]:
-    """(category, record text) pairs that all leak a HumanEval problem."""
-    out: list[tuple[str, str]] = []
-    for line in (humanevalpack_dir / "python.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        doc, solution, decl = row["docstring"], row["canonical_solution"], row["declaration"]
-        out.append(("reflowed", f"Please solve this.\n{reflow(doc)}\nThanks."))
-        out.append(("re-indented", f"```python\n{reindent(decl + solution)}```"))
-        out.append(("lower-cased", row["prompt"].lower()))
-        cut = partial(doc) or partial(solution)
-        if cut:
-            out.append(("partial", f"Some context first. {cut} And more after."))
-        if len(" ".join(solution.split())) < 40:
-            out.append(("short", f"```python\n{decl}{solution}```"))
-            out.append(("short, renamed", f"def helper(*args):\n{solution}"))
-    return out
 
 
 def test_probe_set_recall(five: BenchmarkIndex, humanevalpack_dir: Path) -> None:

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shared_data import humanevalpack_dir
-from synth_stub import StubTeacher
 
 from gitocto.synth.finish import Summary
 from gitocto.synth.oss_instruct import SynthOptions, oss_instruct
@@ -19,6 +17,8 @@ from gitocto.synth.teacher import TeacherSpec
 from gitocto.synth.wavecoder import WaveCoderOptions, wavecoder
 from gitocto.train.data import read_records
 from gitocto.train.formats import record_kind, render
+from tests.support.shared_data import humanevalpack_dir
+from tests.support.synth_stub import StubTeacher
 
 
 def options(source: Path, out: Path, url: str, n: int, **extra: Any) -> SynthOptions:
@@ -173,7 +173,7 @@ def test_wavecoder_translation_targets_another_language(source_repo: Path, tmp_p
 
 
 def test_teacher_failing_midway_keeps_finished_work_and_resume_completes(source_repo: Path, tmp_path: Path) -> None:
-    from synth_stub import stub_teacher
+    from tests.support.synth_stub import stub_teacher
 
     out = tmp_path / "oss.jsonl"
     with stub_teacher(fail_after=8) as failing:
@@ -193,7 +193,7 @@ def test_teacher_failing_midway_keeps_finished_work_and_resume_completes(source_
 
 
 def test_replies_cut_off_by_the_length_limit_are_dropped_and_counted(source_repo: Path, tmp_path: Path) -> None:
-    from synth_stub import stub_teacher
+    from tests.support.synth_stub import stub_teacher
 
     # The stub's replies are well-formed; only the finish reason "length" says they were cut off.
     with stub_teacher(cut_off=lambda prompt: True) as cut:
@@ -203,7 +203,7 @@ def test_replies_cut_off_by_the_length_limit_are_dropped_and_counted(source_repo
 
 
 def test_wavecoder_drops_cut_off_generator_and_discriminator_replies(source_repo: Path, tmp_path: Path) -> None:
-    from synth_stub import stub_teacher
+    from tests.support.synth_stub import stub_teacher
 
     with stub_teacher(cut_off=lambda prompt: "You are a teacher" in prompt) as cut:
         gen = wavecoder(WaveCoderOptions(options(source_repo, tmp_path / "g.jsonl", cut.url, 3, execute=False)))

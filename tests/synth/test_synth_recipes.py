@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from synth_stub import StubTeacher
 
 from gitocto.synth import published
 from gitocto.synth.seeds import magicoder_seed, sample_seed
 from gitocto.synth.sources import SourceFile
 from gitocto.synth.wavecoder_published import NO_INPUT, parse_answer, parse_generation, sentences
+from tests.support.synth_stub import StubTeacher
 
 
 def rows(path: Path) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from gitocto.synth.state import state_path
 @pytest.mark.slow
 def test_oss_instruct_against_git_octo_serve(tiny_model_dir: Path, source_repo: Path, tmp_path: Path,
                                               humanevalpack_dir: Path) -> None:
-    from octo_server import running_server
+    from tests.support.octo_server import running_server
 
     out = tmp_path / "served.jsonl"
     with running_server(tiny_model_dir) as url:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from train_helpers import commit_record, write_jsonl
 
 from gitocto.train.config import TrainConfig, build_config
+from tests.train.train_helpers import commit_record, write_jsonl
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from train_helpers import commit_record, metrics, write_jsonl
 
 from gitocto.train import samplecache
 from gitocto.train.config import TrainConfig
@@ -19,6 +18,7 @@ from gitocto.train.model import load_tokenizer
 from gitocto.train.progress import Progress
 from gitocto.train.recipe import train
 from gitocto.train.tokenization import backend_spec, build_samples, max_token_chars
+from tests.train.train_helpers import commit_record, metrics, write_jsonl
 
 
 def varied_records(n: int) -> list[dict[str, Any]]:

@@ -10,13 +10,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from train_helpers import commit_record, write_jsonl
 
 from gitocto.errors import OctoError
 from gitocto.train.config import build_config, load_recipe, parse_data_arg
 from gitocto.train.data import data_files, mix, read_records, split_eval
 from gitocto.train.packing import collate_packed, pack
 from gitocto.train.tokenization import IGNORE_INDEX, Sample
+from tests.train.train_helpers import commit_record, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 

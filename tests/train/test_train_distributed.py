@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from train_helpers import metrics
 
 from gitocto.train.config import TrainConfig
 from gitocto.train.recipe import train
+from tests.train.train_helpers import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from train_helpers import commit_record
+
+from tests.train.train_helpers import commit_record
 
 ROOT = Path(__file__).resolve().parents[2]
 

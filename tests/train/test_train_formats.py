@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from train_helpers import commit_record
 
 from gitocto.errors import OctoError
 from gitocto.train.formats import COMMIT_TOKENS, SkipRecord, record_kind, render
 from gitocto.train.model import add_format_tokens, load_tokenizer
 from gitocto.train.tokenization import IGNORE_INDEX, fit
+from tests.train.train_helpers import commit_record
 
 RECORD = {"subject": "Fix bugs in add", "old_contents": "return a - b\n", "new_contents": "return a + b\n"}
 INSTRUCTION = {"instruction": "Write add.", "response": "def add(a, b): return a + b"}

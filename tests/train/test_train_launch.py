@@ -12,10 +12,10 @@ from unittest import mock
 
 import pytest
 import yaml
-from train_helpers import metrics
 
 from gitocto.errors import OctoError
 from gitocto.train.launch import set_deepspeed_batch
+from tests.train.train_helpers import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH_CONFIGS = sorted((ROOT / "train").glob("accelerate-*.yaml"))

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 import torch
-from train_helpers import commit_record, metrics, write_jsonl
 
 from gitocto.cli import main
 from gitocto.errors import OctoError
 from gitocto.train.config import TrainConfig
 from gitocto.train.model import apply_lora, load_model
 from gitocto.train.recipe import train
+from tests.train.train_helpers import commit_record, metrics, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -126,7 +126,9 @@ def test_saved_model_loads_and_generates(make_config: Callable[..., TrainConfig]
     assert summary["steps"] == 3 and summary["eval_samples"] == 5
     model = AutoModelForCausalLM.from_pretrained(out)
     tokenizer = AutoTokenizer.from_pretrained(out)
-    assert tokenizer.convert_tokens_to_ids("<commit_msg>") < model.get_input_embeddings().weight.shape[0]
+    token_id, embeddings = tokenizer.convert_tokens_to_ids("<commit_msg>"), model.get_input_embeddings()
+    assert isinstance(token_id, int) and isinstance(embeddings, torch.nn.Embedding)
+    assert token_id < embeddings.num_embeddings
     prompt = tokenizer("<commit_before>x = 1\n<commit_msg>Fix x<commit_after>", return_tensors="pt")
     first = model.generate(**prompt, max_new_tokens=6, do_sample=False)
     again = model.generate(**prompt, max_new_tokens=6, do_sample=False)

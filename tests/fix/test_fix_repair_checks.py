@@ -8,10 +8,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from json_server import JsonHandler, serving
 
 from gitocto.backends.base import Generation, Message, SamplingParams
 from gitocto.fix.repair import repair, token_budget
+from tests.support.json_server import JsonHandler, serving
 
 # Staged with a syntax error in `add`; `sub` is the tail a cut-off reply would lose.
 BROKEN = "def add(a, b:\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"

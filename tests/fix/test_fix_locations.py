@@ -6,10 +6,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-from commit_helpers import git_run, octo
-
 from gitocto.fix.syntax import check_source
 from gitocto.hooks.install import install
+from tests.support.git_octo import git_run, octo
 
 # Missing `)` after the for header on line 6: tree-sitter-javascript wraps the whole file in one ERROR node.
 JS_WHOLE_FILE_ERROR = """/*
@@ -76,6 +75,6 @@ def test_git_octo_fix_skips_a_staged_binary_file(repo: Any) -> None:
     (Path(repo.path) / "data.js").write_bytes(binary_bytes(2))
     repo.write({"bad.py": "def f(:\n"})
     repo.git("add", "-A")
-    proc = octo(["fix"], repo.path)
+    proc = octo("fix", cwd=repo.path)
     assert proc.returncode == 1
     assert "bad.py:1:" in proc.stdout and "data.js" not in proc.stdout + proc.stderr

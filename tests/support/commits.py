@@ -1,12 +1,9 @@
-"""Helpers shared by the commit-time tests (a module of its own: `conftest` names clash across test folders)."""
+"""A history to learn from and staged oddities, shared by the commit-time tests (msg, fix, hooks)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from tests.support.git_octo import git_run
+from tests.support.repos import GitRepo
 
 # Past changes with distinctive words, so the nearest neighbour of a new change is known.
 HISTORY: list[tuple[str, dict[str, str]]] = [
@@ -18,25 +15,7 @@ HISTORY: list[tuple[str, dict[str, str]]] = [
 SIMILAR_TO_RETRY = {"net.py": "def fetch(url, retries=5):\n    return backoff_get(url, retries, jitter=True)\n"}
 
 
-def octo(args: list[str], cwd: Path, env: Mapping[str, str] | None = None,
-         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real `git octo` in `cwd`."""
-    return subprocess.run(["git", "octo", *args], cwd=cwd, env={**os.environ, **(env or {})}, input=stdin,
-                          capture_output=True, text=True, check=False)
-
-
-def git_run(repo: Any, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run git in the repository and return the whole result (for runs that may fail)."""
-    return subprocess.run(["git", *args], cwd=repo.path, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, check=False)
-
-
-def octo_lines(stderr: str) -> list[str]:
-    """Lines that gitocto wrote to stderr."""
-    return [line for line in stderr.splitlines() if line.startswith("git octo")]
-
-
-def stage_link_and_submodule(repo: Any, library: Any) -> None:
+def stage_link_and_submodule(repo: GitRepo, library: GitRepo) -> None:
     """Stage a symlink to a .py file whose target text is not Python, and a submodule named like a JS file."""
     library.commit("Library", {"index.js": "module.exports = 1;\n"})
     repo.write({"real.py": "VALUE = 1\n"})

@@ -1,4 +1,7 @@
-"""Fixtures for commit-time help: repositories with a history to learn from, hooks, and endpoints that fail."""
+"""Fixtures for commit-time help (msg, fix, hooks): a history to learn from, an editor, and endpoints that fail.
+
+A pytest plugin: tests/conftest.py lists it in `pytest_plugins`, so every test folder sees these fixtures.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from commit_helpers import HISTORY
-from commit_servers import StubModel, stub_server, trickling_server
+
+from tests.support.commits import HISTORY
+from tests.support.model_servers import StubModel, stub_server, trickling_server
+from tests.support.repos import GitRepo
 
 
 @pytest.fixture
-def history_repo(repo: Any) -> Any:
+def history_repo(repo: GitRepo) -> GitRepo:
     """A repository with a few distinctive past commits."""
     for message, files in HISTORY:
         repo.commit(message, files)
@@ -77,7 +81,7 @@ def silent_endpoint() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def octo_endpoint(tiny_model_dir: Path) -> Iterator[str]:
     """The base URL of a real `git octo serve` over the tiny model, started once for the session."""
-    from octo_server import running_server
+    from tests.support.octo_server import running_server
 
     with running_server(tiny_model_dir) as url:
         yield url

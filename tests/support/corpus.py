@@ -1,4 +1,7 @@
-"""Fixtures for the scale tests: a small corpus of commit records with planted duplicates, as shards."""
+"""Fixtures for dedup, stats and scale: a small corpus of commit records with planted duplicates, as shards.
+
+A pytest plugin: tests/conftest.py lists it in `pytest_plugins`, so every test folder sees these fixtures.
+"""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-BESIDE_CHECKOUT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "humanevalpack"
+BESIDE_CHECKOUT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "humanevalpack"
 
 
 def humanevalpack_dir() -> Path:

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from commit_helpers import SIMILAR_TO_RETRY, git_run, octo, octo_lines, stage_link_and_submodule
 
 from gitocto.hooks.install import install, shim_text, uninstall
+from tests.support.commits import SIMILAR_TO_RETRY, stage_link_and_submodule
+from tests.support.git_octo import git_run, octo, octo_lines
+from tests.support.waiting import wait_until
 
 SUGGESTION = "Add HTTP retry with backoff"
 
@@ -36,7 +38,7 @@ def last_message(repo: Any) -> str:
 
 
 def test_install_puts_the_shim_in_the_hooks_dir_and_builds_the_index(history_repo: Any) -> None:
-    proc = octo(["hooks", "install"], history_repo.path)
+    proc = octo("hooks", "install", cwd=history_repo.path)
     assert proc.returncode == 0, proc.stderr
     hook = hooks_path(history_repo) / "prepare-commit-msg"
     assert hook.stat().st_mode & stat.S_IXUSR
@@ -284,7 +286,7 @@ def test_bad_config_costs_one_line_and_never_the_commit(history_repo: Any, edito
 
 
 def test_hooks_cli_outside_a_repository_is_a_one_line_error(tmp_path: Path) -> None:
-    proc = octo(["hooks", "install"], tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    proc = octo("hooks", "install", cwd=tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
     assert proc.returncode == 1
     assert proc.stderr.startswith("git octo: error:")
     assert len(proc.stderr.strip().splitlines()) == 1
@@ -303,10 +305,7 @@ def test_a_slow_first_index_build_finishes_in_the_background(history_repo: Any, 
     assert last_message(history_repo) == "typed by the user"
     assert octo_lines(proc.stderr) == [
         "git octo: no message suggestion within 0.001s; indexing the history in the background"]
-    deadline = time.monotonic() + 60
-    while not (index / "base").is_file() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert (index / "base").is_file()
+    wait_until((index / "base").is_file, "the index built in the background")
 
 
 def test_a_shim_whose_python_is_gone_lets_the_commit_through(history_repo: Any, editor: tuple[str, Path]) -> None:

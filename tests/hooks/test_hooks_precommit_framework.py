@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from commit_helpers import HISTORY, SIMILAR_TO_RETRY, git_run, octo_lines, stage_link_and_submodule
+
+from tests.support.commits import HISTORY, SIMILAR_TO_RETRY, stage_link_and_submodule
+from tests.support.git_octo import git_run, octo_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT_PATHS = ["pyproject.toml", "README.md", "gitocto", "hooks", "man", ".pre-commit-hooks.yaml"]

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from commit_helpers import HISTORY, SIMILAR_TO_RETRY, octo
 
 from gitocto.committime.settings import load_settings
 from gitocto.errors import OctoError
@@ -18,6 +17,8 @@ from gitocto.msg.bleu import bnorm, normalize
 from gitocto.msg.index import open_index
 from gitocto.msg.model import build_prompt, clean_message
 from gitocto.msg.suggest import suggest
+from tests.support.commits import HISTORY, SIMILAR_TO_RETRY
+from tests.support.git_octo import octo
 
 
 def index_files(repo: Any) -> dict[str, Path]:
@@ -28,19 +29,19 @@ def index_files(repo: Any) -> dict[str, Path]:
 def test_suggests_the_subject_of_the_nearest_past_change(history_repo: Any) -> None:
     history_repo.write(SIMILAR_TO_RETRY)
     history_repo.git("add", "-A")
-    proc = octo(["msg"], history_repo.path)
+    proc = octo("msg", cwd=history_repo.path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Add HTTP retry with backoff\n"
 
 
 def test_diff_rev_suggests_from_the_history_before_that_commit(history_repo: Any) -> None:
     retry_again = history_repo.commit("Tune retry backoff", SIMILAR_TO_RETRY)
-    proc = octo(["msg", "--diff", retry_again], history_repo.path)
+    proc = octo("msg", "--diff", retry_again, cwd=history_repo.path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "Add HTTP retry with backoff"
     # The commit itself and anything after it are never suggested; a root commit has nothing before it.
     first = history_repo.git("rev-list", "--max-parents=0", "HEAD").strip()
-    proc = octo(["msg", "--diff", first], history_repo.path)
+    proc = octo("msg", "--diff", first, cwd=history_repo.path)
     assert proc.returncode == 1
     assert proc.stderr.startswith("git octo: error: no suggestion")
 
@@ -77,7 +78,7 @@ def test_index_follows_worktrees_and_survives_a_corrupt_file(history_repo: Any, 
     history_repo.git("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "wt")
     (tmp_path / "wt" / "net.py").write_text(SIMILAR_TO_RETRY["net.py"])
     subprocess.run(["git", "add", "-A"], cwd=tmp_path / "wt", check=True)
-    proc = octo(["msg"], tmp_path / "wt")
+    proc = octo("msg", cwd=tmp_path / "wt")
     assert proc.stdout.strip() == "Add HTTP retry with backoff", proc.stderr
     assert set(index_files(history_repo)) <= {"base", "delta"}
 
@@ -89,7 +90,7 @@ def test_flags_override_git_config(history_repo: Any) -> None:
     assert (settings.backend, settings.timeout, settings.hook_mode) == ("nn", 7.0, "fill")
     history_repo.write(SIMILAR_TO_RETRY)
     history_repo.git("add", "-A")
-    proc = octo(["msg", "--backend", "nn"], history_repo.path)
+    proc = octo("msg", "--backend", "nn", cwd=history_repo.path)
     assert proc.stdout.strip() == "Add HTTP retry with backoff", proc.stderr
 
 
@@ -113,14 +114,14 @@ def test_bad_input_is_one_line_and_exit_1(history_repo: Any, args: list[str], co
     if "--backend" in args:
         history_repo.write(SIMILAR_TO_RETRY)
         history_repo.git("add", "-A")
-    proc = octo(args, history_repo.path)
+    proc = octo(*args, cwd=history_repo.path)
     assert proc.returncode == 1
     assert proc.stderr.startswith("git octo: error: ") and error in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_outside_a_repository(tmp_path: Path) -> None:
-    proc = octo(["msg"], tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    proc = octo("msg", cwd=tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
     assert proc.returncode == 1
     assert proc.stderr == "git octo: error: not inside a git work tree\n"
 
@@ -180,7 +181,7 @@ def test_hf_backend_gives_a_clean_line(history_repo: Any, tiny_model_dir: Path) 
 def test_openai_backend_against_git_octo_serve(history_repo: Any, octo_endpoint: str) -> None:
     history_repo.write(SIMILAR_TO_RETRY)
     history_repo.git("add", "-A")
-    proc = octo(["msg", "--backend", "openai", "--endpoint", octo_endpoint, "--timeout", "60"], history_repo.path)
+    proc = octo("msg", "--backend", "openai", "--endpoint", octo_endpoint, "--timeout", "60", cwd=history_repo.path)
     assert proc.returncode in (0, 1), proc.stderr
     if proc.returncode == 0:
         assert len(proc.stdout.splitlines()) == 1 and "<commit" not in proc.stdout
@@ -192,7 +193,7 @@ def test_openai_backend_gives_the_cleaned_reply(history_repo: Any, stub_model: A
     stub_model.reply = 'Commit message: "Retry fetches with jitter"\n\nThis commit adds jitter.'
     history_repo.write(SIMILAR_TO_RETRY)
     history_repo.git("add", "-A")
-    proc = octo(["msg", "--backend", "openai", "--endpoint", stub_model.url, "--timeout", "30"], history_repo.path)
+    proc = octo("msg", "--backend", "openai", "--endpoint", stub_model.url, "--timeout", "30", cwd=history_repo.path)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "Retry fetches with jitter\n", "")
     before = "def fetch(url, retries=3):\n    return backoff_get(url, retries)\n"
     assert stub_model.prompts == [f"<commit_before>{before}<commit_msg>"]
@@ -202,8 +203,8 @@ def test_timeout_is_a_wall_clock_limit_for_a_trickling_server(history_repo: Any,
     history_repo.write(SIMILAR_TO_RETRY)
     history_repo.git("add", "-A")
     start = time.monotonic()
-    proc = octo(["msg", "--backend", "openai", "--endpoint", trickling_endpoint, "--model", "m", "--timeout", "1"],
-                history_repo.path)
+    proc = octo("msg", "--backend", "openai", "--endpoint", trickling_endpoint, "--model", "m", "--timeout", "1",
+                cwd=history_repo.path)
     elapsed = time.monotonic() - start
     assert proc.returncode == 1
     assert proc.stderr == ("git octo: error: the openai backend gave no message within 1s "

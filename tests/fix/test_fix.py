@@ -6,11 +6,12 @@ import time
 from typing import Any
 
 import pytest
-from commit_helpers import octo, stage_link_and_submodule
 
 from gitocto.fix.command import staged_paths
 from gitocto.fix.repair import build_prompt, extract_code, unified_diff
 from gitocto.fix.syntax import check_source
+from tests.support.commits import stage_link_and_submodule
+from tests.support.git_octo import octo
 
 BROKEN = {
     "python": ("bad.py", "def ok():\n    return 1\n\ndef add(a, b:\n    return a + b\n", 4),
@@ -36,7 +37,7 @@ def test_syntax_errors_are_reported_with_file_and_line(repo: Any, language: str)
     repo.commit("Start", {"README.md": "hi\n"})
     repo.write({name: source, **GOOD})
     repo.git("add", "-A")
-    proc = octo(["fix"], repo.path)
+    proc = octo("fix", cwd=repo.path)
     assert proc.returncode == 1
     reported = [line_ for line_ in proc.stdout.splitlines() if line_]
     assert reported and all(r.startswith(f"{name}:") for r in reported), proc.stdout
@@ -48,7 +49,7 @@ def test_the_staged_version_is_checked_not_the_work_tree(repo: Any) -> None:
     repo.write({"a.py": "x = (\n"})
     repo.git("add", "a.py")
     repo.write({"a.py": "x = 2\n"})  # fixed on disk but not staged: the commit would still be broken
-    proc = octo(["fix"], repo.path)
+    proc = octo("fix", cwd=repo.path)
     assert proc.returncode == 1
     assert proc.stdout.startswith("a.py:1:")
 
@@ -57,7 +58,7 @@ def test_clean_staged_files_pass(repo: Any) -> None:
     repo.commit("Start", {"README.md": "hi\n"})
     repo.write(GOOD)
     repo.git("add", "-A")
-    proc = octo(["fix"], repo.path)
+    proc = octo("fix", cwd=repo.path)
     assert (proc.returncode, proc.stdout) == (0, "")
 
 
@@ -65,7 +66,7 @@ def test_without_a_model_errors_get_a_hint_not_a_repair(repo: Any) -> None:
     repo.commit("Start", {"a.py": "x = 1\n"})
     repo.write({"a.py": "def f(:\n"})
     repo.git("add", "-A")
-    proc = octo(["fix", "--apply"], repo.path)
+    proc = octo("fix", "--apply", cwd=repo.path)
     assert proc.returncode == 1
     assert "configure a model" in proc.stderr
     assert (repo.path / "a.py").read_text() == "def f(:\n"
@@ -75,11 +76,11 @@ def test_a_failing_check_command_is_reported(repo: Any) -> None:
     repo.commit("Start", {"README.md": "hi\n"})
     repo.write({"calc.py": "def add(a, b):\n    return a - b\n"})
     repo.git("add", "-A")
-    proc = octo(["fix", "--check", "python -c 'import calc; assert calc.add(1, 2) == 3'"], repo.path)
+    proc = octo("fix", "--check", "python -c 'import calc; assert calc.add(1, 2) == 3'", cwd=repo.path)
     assert proc.returncode == 1
     assert "check failed (exit 1)" in proc.stderr
     assert "AssertionError" in proc.stderr
-    proc = octo(["fix", "--check", "true"], repo.path)
+    proc = octo("fix", "--check", "true", cwd=repo.path)
     assert proc.returncode == 0
 
 
@@ -115,7 +116,7 @@ def test_model_repair_is_shown_as_a_diff_and_applied_to_the_work_tree_only(repo:
     repo.write({"calc.py": CALC_BROKEN})
     repo.git("add", "-A")
     staged_before = repo.git("ls-files", "-s", "calc.py")
-    proc = octo(stub_args(stub_model, "--apply", "--check", CALC_CHECK), repo.path)
+    proc = octo(*stub_args(stub_model, "--apply", "--check", CALC_CHECK), cwd=repo.path)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == (
         "--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n"
@@ -131,7 +132,7 @@ def test_without_apply_the_work_tree_is_left_alone(repo: Any, stub_model: Any) -
     repo.commit("Start", {"README.md": "hi\n"})
     repo.write({"calc.py": CALC_BROKEN})
     repo.git("add", "-A")
-    proc = octo(stub_args(stub_model, "--check", CALC_CHECK), repo.path)
+    proc = octo(*stub_args(stub_model, "--check", CALC_CHECK), cwd=repo.path)
     assert proc.returncode == 1
     assert "+    return a + b\n" in proc.stdout
     assert (repo.path / "calc.py").read_text() == CALC_BROKEN
@@ -143,7 +144,7 @@ def test_apply_never_overwrites_unstaged_edits(repo: Any, stub_model: Any) -> No
     repo.write({"calc.py": "def add(a, b:\n    return a + b\n"})
     repo.git("add", "-A")
     repo.write({"calc.py": "# my unstaged work\n"})
-    proc = octo(stub_args(stub_model, "--apply"), repo.path)
+    proc = octo(*stub_args(stub_model, "--apply"), cwd=repo.path)
     assert proc.returncode == 1
     assert "\n--- a/calc.py\n" in proc.stdout  # the repair is still shown
     assert "calc.py has unstaged changes; not overwriting it" in proc.stderr
@@ -155,7 +156,7 @@ def test_apply_to_a_crlf_file_keeps_its_line_endings(repo: Any, stub_model: Any)
     repo.commit("Start", {"README.md": "hi\n"})
     repo.write({"calc.py": CALC_BROKEN.replace("\n", "\r\n").encode()})
     repo.git("add", "-A")
-    proc = octo(stub_args(stub_model, "--apply", "--check", CALC_CHECK), repo.path)
+    proc = octo(*stub_args(stub_model, "--apply", "--check", CALC_CHECK), cwd=repo.path)
     assert proc.returncode == 1, proc.stderr
     assert "unstaged changes" not in proc.stderr
     assert (repo.path / "calc.py").read_bytes() == CALC_FIXED.replace("\n", "\r\n").encode()
@@ -170,7 +171,7 @@ def test_apply_with_autocrlf_sees_no_unstaged_changes(repo: Any, stub_model: Any
     repo.commit("Start", {"README.md": "hi\n"})
     repo.write({"calc.py": CALC_BROKEN.replace("\n", "\r\n").encode()})
     repo.git("add", "-A")
-    proc = octo(stub_args(stub_model, "--apply", "--check", CALC_CHECK), repo.path)
+    proc = octo(*stub_args(stub_model, "--apply", "--check", CALC_CHECK), cwd=repo.path)
     assert proc.returncode == 1, proc.stderr
     assert (repo.path / "calc.py").read_bytes() == CALC_FIXED.replace("\n", "\r\n").encode()
 
@@ -178,7 +179,7 @@ def test_apply_with_autocrlf_sees_no_unstaged_changes(repo: Any, stub_model: Any
 def test_symlinks_and_submodules_are_not_checked(repo: Any, make_repo: Any) -> None:
     repo.commit("Start", {"README.md": "hi\n"})
     stage_link_and_submodule(repo, make_repo("library"))
-    proc = octo(["fix"], repo.path)
+    proc = octo("fix", cwd=repo.path)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
     assert staged_paths(repo.path) == ["real.py"]
 
@@ -189,7 +190,7 @@ def test_a_regular_file_that_was_a_symlink_is_checked(repo: Any) -> None:
     (repo.path / "mod.py").unlink()
     repo.write({"mod.py": "def f(:\n"})
     repo.git("add", "-A")
-    proc = octo(["fix"], repo.path)
+    proc = octo("fix", cwd=repo.path)
     assert proc.returncode == 1
     assert proc.stdout.startswith("mod.py:1:")
 
@@ -199,8 +200,8 @@ def test_a_trickling_model_server_is_cut_off_at_the_timeout(repo: Any, trickling
     repo.write({"calc.py": "def add(a, b:\n"})
     repo.git("add", "-A")
     start = time.monotonic()
-    proc = octo(["fix", "--backend", "openai", "--endpoint", trickling_endpoint, "--model", "stub",
-                 "--timeout", "1"], repo.path)
+    proc = octo("fix", "--backend", "openai", "--endpoint", trickling_endpoint, "--model", "stub",
+                 "--timeout", "1", cwd=repo.path)
     elapsed = time.monotonic() - start
     assert proc.returncode == 1
     assert elapsed < 1 + 8, f"git octo fix --timeout 1 took {elapsed:.1f}s"
@@ -213,7 +214,7 @@ def test_a_timeout_that_is_no_limit_is_refused(repo: Any, value: str, shown: str
     repo.commit("Start", {"calc.py": "x = 1\n"})
     repo.write({"calc.py": "def f(:\n"})
     repo.git("add", "-A")
-    proc = octo(["fix", "--backend", "openai", "--endpoint", "http://127.0.0.1:9/v1", "--timeout", value],
-                repo.path)
+    proc = octo("fix", "--backend", "openai", "--endpoint", "http://127.0.0.1:9/v1", "--timeout", value,
+                cwd=repo.path)
     assert proc.returncode == 1
     assert proc.stderr == f"git octo: error: the timeout must be more than 0 seconds (and finite), not {shown}\n"

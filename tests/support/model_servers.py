@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from json_server import JsonHandler, serving
+from tests.support.json_server import JsonHandler, serving
 
 TRICKLE_EVERY_S = 0.3
 TRICKLE_FOR_AT_MOST_S = 20.0

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from json_server import JsonHandler, serving
+from tests.support.json_server import JsonHandler, serving
 
 
 def _digest(text: str) -> int:

@@ -128,9 +128,8 @@ def test_an_unreachable_hub_says_to_pass_local_paths(monkeypatch: pytest.MonkeyP
 
 @pytest.mark.slow
 def test_a_language_reported_ready_really_runs_its_canonical_solution() -> None:
-    from shared_data import humanevalpack_dir
-
     from gitocto.bench.check import run_check
+    from tests.support.shared_data import humanevalpack_dir
 
     data = humanevalpack_dir()
     ready = [lang for lang in ("python", "js") if not missing_for_bench([lang])]
