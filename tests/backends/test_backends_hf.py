@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitocto.backends.base import Backend, SamplingParams
+from gitocto.backends.base import Backend, Message, SamplingParams
 from gitocto.backends.hf import HFBackend
 from gitocto.errors import OctoError
 
@@ -84,7 +84,7 @@ def test_stop_is_per_row_in_a_batch(hf_backend: HFBackend) -> None:
 
 
 def test_chat_uses_the_chat_template(hf_backend: HFBackend) -> None:
-    conversation = [{"role": "user", "content": "Fix bugs in add."}]
+    conversation: list[Message] = [{"role": "user", "content": "Fix bugs in add."}]
     assert hf_backend.chat_prompts([conversation]) == ["user: Fix bugs in add.\nassistant: "]
     replies = hf_backend.chat([conversation, conversation], SamplingParams(n=2, max_new_tokens=8))
     assert [len(r) for r in replies] == [2, 2]
@@ -166,7 +166,7 @@ def test_unavailable_device_is_a_clear_error(tiny_model_dir: Path) -> None:
 
 
 def test_generations_say_why_each_sample_ended(hf_backend: HFBackend) -> None:
-    conversation = [{"role": "user", "content": "Fix bugs in add."}]
+    conversation: list[Message] = [{"role": "user", "content": "Fix bugs in add."}]
     (reply,), = hf_backend.chat_generations([conversation], SamplingParams(max_new_tokens=3))
     assert reply.finish_reason == "length" and reply.completion_tokens == 3
     assert reply.text == hf_backend.chat([conversation], SamplingParams(max_new_tokens=3))[0][0]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gitocto.backends.base import Backend, SamplingParams
+from gitocto.backends.base import Backend, Message, SamplingParams
 from gitocto.backends.hf import HFBackend
 from gitocto.backends.openai import OpenAIBackend, normalise_endpoint
 from gitocto.errors import OctoError
@@ -58,7 +58,8 @@ def test_stop_sequences_are_honoured(client: OpenAIBackend) -> None:
 
 
 def test_chat_answers(client: OpenAIBackend, hf_backend: HFBackend) -> None:
-    conversations = [[{"role": "user", "content": "Fix bugs in add."}], [{"role": "user", "content": "hi"}]]
+    conversations: list[list[Message]] = [
+        [{"role": "user", "content": "Fix bugs in add."}], [{"role": "user", "content": "hi"}]]
     params = SamplingParams(n=2, max_new_tokens=8)
     replies = client.chat(conversations, params)
     assert [len(r) for r in replies] == [2, 2]
@@ -124,7 +125,7 @@ def test_bad_endpoint_and_options() -> None:
 
 
 def test_generations_carry_the_servers_finish_reason(client: OpenAIBackend, hf_backend: HFBackend) -> None:
-    conversation = [{"role": "user", "content": "Fix bugs in add."}]
+    conversation: list[Message] = [{"role": "user", "content": "Fix bugs in add."}]
     # Two tokens cannot finish a reply: the server says "length", and the backend passes it on.
     (reply,), = client.chat_generations([conversation], SamplingParams(max_new_tokens=2))
     assert reply.finish_reason == "length" and reply.completion_tokens == 2 and reply.prompt_tokens > 0
@@ -178,7 +179,7 @@ def test_servers_that_ignore_n_get_a_new_seed_per_follow_up(
     # The same seed again would give the same sample three times over (and pass@k would count it thrice).
     assert backend.complete(["def f():"], params) == [["sample of seed 5", "sample of seed 6", "sample of seed 7"]]
     assert [(b["n"], b["seed"]) for b in bodies] == [(3, 5), (2, 6), (1, 7)]
-    chat = [[{"role": "user", "content": "hi"}]]
+    chat: list[list[Message]] = [[{"role": "user", "content": "hi"}]]
     assert backend.chat(chat, replace(params, seed=0)) == [["sample of seed 0", "sample of seed 1",
                                                             "sample of seed 2"]]
     bodies.clear()

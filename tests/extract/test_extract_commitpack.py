@@ -11,6 +11,7 @@ import pytest
 
 from gitocto.extract import filters as f
 from gitocto.extract.options import ExtractOptions
+from gitocto.extract.record import Record
 from gitocto.extract.walk import iter_records
 from tests.extract.extract_helpers import read_output
 from tests.support.git_octo import octo
@@ -25,7 +26,7 @@ CaseFiles = dict[str, str | None]
 
 def _case(make_repo: Any, message: str, files: CaseFiles, rules: str = "commitpackft",
           remote: str = "https://github.com/octo-org/geometry.git",
-          name: str = "geometry") -> tuple[list[dict[str, Any]], Counter[str]]:
+          name: str = "geometry") -> tuple[list[Record], Counter[str]]:
     """Records of one commit made on top of a licensed base, after the rules of `rules`, and the drops."""
     repo = make_repo(name)
     repo.git("remote", "add", "origin", remote)

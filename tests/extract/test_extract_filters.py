@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from rich.console import Console
@@ -14,6 +14,7 @@ from gitocto.errors import OctoError
 from gitocto.extract import filters as f
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
+from gitocto.extract.record import Record
 from tests.extract.extract_helpers import read_output
 from tests.support.git_octo import octo
 
@@ -22,16 +23,16 @@ OLD = "def area(w, h):\n    return w * h\n" * 6
 NEW = "def area(w, h):\n    return abs(w) * abs(h)\n" * 6
 
 
-def rec(**changes: Any) -> dict[str, Any]:
+def rec(**changes: Any) -> Record:
     """A record every rule keeps, with `changes` applied."""
-    base = {"commit": "c" * 40, "old_file": "geometry/shapes.py", "new_file": "geometry/shapes.py",
+    base: dict[str, Any] = {"commit": "c" * 40, "old_file": "geometry/shapes.py", "new_file": "geometry/shapes.py",
             "old_contents": OLD, "new_contents": NEW, "subject": "Fix negative sizes in the area helper",
             "message": "Fix negative sizes in the area helper\n", "lang": "Python", "change_type": "modified",
             "files_changed": 1, "same_path_files": 1, "license": "mit", "repos": "pallets/click"}
     base.update(changes)
     if "subject" in changes and "message" not in changes:
         base["message"] = changes["subject"] + "\n"
-    return base
+    return cast("Record", base)
 
 
 def test_the_base_record_passes_every_rule() -> None:
@@ -99,7 +100,7 @@ def test_the_base_record_passes_every_rule() -> None:
     (f.strict_imperative_verb, rec(subject="Negative sizes in the area helper")),
     (f.strict_no_version, rec(subject="Fix the area helper for release 1.2.3")),
 ])
-def test_rule_drops_what_it_names(rule: f.Rule, bad: dict[str, Any]) -> None:
+def test_rule_drops_what_it_names(rule: f.Rule, bad: Record) -> None:
     assert not rule(bad, CTX)
     assert rule(rec(), CTX)
 
@@ -129,7 +130,7 @@ def test_rule_drops_what_it_names(rule: f.Rule, bad: dict[str, Any]) -> None:
     (f.ft_no_url, rec(subject="Fix the area helper on www.example.com")),
     (f.ft_min_words, rec(subject="Fix the area helper [ci skip]")),
 ])
-def test_rule_keeps_what_the_published_rule_keeps(rule: f.Rule, good: dict[str, Any]) -> None:
+def test_rule_keeps_what_the_published_rule_keeps(rule: f.Rule, good: Record) -> None:
     assert rule(good, CTX)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gitocto.backends.base import Generation, Message, SamplingParams
+from gitocto.backends.base import Backend, Generation, Message, SamplingParams
 from gitocto.fix.repair import repair, token_budget
 from tests.support.json_server import JsonHandler, serving
 
@@ -92,7 +92,7 @@ def test_a_repair_that_does_not_parse_is_not_shown_or_applied(repo: Any, stub_re
     assert (repo.path / "calc.py").read_text() == BROKEN
 
 
-class ScriptedBackend:
+class ScriptedBackend(Backend):
     """A backend that answers every prompt with one scripted generation and keeps the parameters it got."""
 
     name = "scripted"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from gitocto.synth.entry import Sample
 from gitocto.synth.finish import Summary
 from gitocto.synth.oss_instruct import SynthOptions, oss_instruct
 from gitocto.synth.prompts import LANG_NAMES, PROMPT_VERSION, TEST_LAYOUT
@@ -93,9 +94,9 @@ def test_decontamination_drops_a_leaking_sample(source_repo: Path, tmp_path: Pat
     oss_instruct(opts)
     leak = json.loads((humanevalpack_dir / "python.jsonl").read_text().splitlines()[20])["canonical_solution"]
     state = RunState(out, opts.settings("oss-instruct"))
-    state.add([{"key": "planted", "status": "kept", "record": {
-        "instruction": "Find the closest elements.", "response": f"```python\n{leak}```", "seed": "x",
-        "lang": "python", "method": "oss-instruct", "teacher": "t", "prompt_version": PROMPT_VERSION}}])
+    planted = {"instruction": "Find the closest elements.", "response": f"```python\n{leak}```", "seed": "x",
+               "lang": "python", "method": "oss-instruct", "teacher": "t", "prompt_version": PROMPT_VERSION}
+    state.add([{"key": "planted", "status": "kept", "record": cast("Sample", planted)}])  # fields a run adds left out
     state.close()
     summary = oss_instruct(opts)
     assert summary.dropped["benchmark leak (ngram)"] == 1
@@ -229,7 +230,8 @@ def test_benchmark_text_in_tests_or_wavecoder_input_is_a_leak(source_repo: Path,
         {**clean, "instruction": "Write o.", "instruction_only": row["prompt"]},
     ]
     state = RunState(out, opts.settings("oss-instruct"))
-    state.add([{"key": f"planted-{i}", "status": "kept", "record": r} for i, r in enumerate(planted)])
+    state.add([{"key": f"planted-{i}", "status": "kept", "record": cast("Sample", r)}
+               for i, r in enumerate(planted)])
     state.close()
     summary = oss_instruct(opts)
     assert sum(v for k, v in summary.dropped.items() if k.startswith("benchmark leak")) == 3
