@@ -28,12 +28,20 @@ HUMANEVAL_PY = ROOT.parent / "shared" / "data" / "humanevalpack" / "python.jsonl
 # TinyLlama-1.1B's shape: a real ~1B Llama architecture (grouped-query attention, 32k vocabulary).
 ARCHS: dict[str, dict[str, int]] = {
     "llama-1b": {
-        "vocab_size": 32000, "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
-        "num_attention_heads": 32, "num_key_value_heads": 4,
+        "vocab_size": 32000,
+        "hidden_size": 2048,
+        "intermediate_size": 5632,
+        "num_hidden_layers": 22,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 4,
     },
     "tiny": {
-        "vocab_size": 384, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-        "num_attention_heads": 4, "num_key_value_heads": 4,
+        "vocab_size": 384,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 4,
     },
 }
 
@@ -55,8 +63,10 @@ def build_random_model(arch: str, path: Path, seed: int = 0) -> Path:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=shape["vocab_size"], special_tokens=["<|endoftext|>", "<pad>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+        vocab_size=shape["vocab_size"],
+        special_tokens=["<|endoftext|>", "<pad>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in stdlib_files(1000)]
     tok.train_from_iterator(texts, trainer=trainer)
@@ -68,8 +78,11 @@ def build_random_model(arch: str, path: Path, seed: int = 0) -> Path:
     # Never fewer embeddings than tokens; more (a corpus short of merges) only leaves some rows unused.
     sized: dict[str, Any] = {**shape, "vocab_size": max(len(fast), shape["vocab_size"])}
     config = LlamaConfig(
-        **sized, max_position_embeddings=4096,
-        bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id,
+        **sized,
+        max_position_embeddings=4096,
+        bos_token_id=fast.bos_token_id,
+        eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
         tie_word_embeddings=False,
     )
     # bf16 on disk: what vLLM loads by default on a GPU, and half the bytes to write.
@@ -107,9 +120,7 @@ def bench_hf(model: str, prompts: list[str], params: Any, device: str | None, ba
 
     backend = HFBackend(model, device=device, batch_size=batch_size)
     backend.generate(prompts[:2], params)  # warm-up: kernels, allocator
-    seconds, tokens = timed(
-        lambda: sum(g.completion_tokens for row in backend.generate(prompts, params) for g in row)
-    )
+    seconds, tokens = timed(lambda: sum(g.completion_tokens for row in backend.generate(prompts, params) for g in row))
     return {"backend": "hf", "device": backend.device, "batch_size": batch_size, "seconds": seconds, "tokens": tokens}
 
 
@@ -140,10 +151,15 @@ def bench_openai(
             backend.complete(prompts[:2], params)
             before = backend.completion_tokens
             seconds, _ = timed(lambda b=backend: len(b.complete(prompts, params)))  # type: ignore[misc]
-            rows.append({
-                "backend": f"openai+serve c={concurrency}", "device": "cpu (serve default)",
-                "concurrency": concurrency, "seconds": seconds, "tokens": backend.completion_tokens - before,
-            })
+            rows.append(
+                {
+                    "backend": f"openai+serve c={concurrency}",
+                    "device": "cpu (serve default)",
+                    "concurrency": concurrency,
+                    "seconds": seconds,
+                    "tokens": backend.completion_tokens - before,
+                }
+            )
     return rows
 
 
@@ -183,14 +199,20 @@ def main() -> int:
     for row in rows:
         row["tokens_per_s"] = row["tokens"] / row["seconds"]
     setup = {
-        "model": args.model or f"random {args.arch}", "prompts": len(prompts), "n": args.n,
-        "temperature": args.temperature, "max_new_tokens": args.max_new_tokens, "machine": platform.machine(),
+        "model": args.model or f"random {args.arch}",
+        "prompts": len(prompts),
+        "n": args.n,
+        "temperature": args.temperature,
+        "max_new_tokens": args.max_new_tokens,
+        "machine": platform.machine(),
     }
     print(f"| backend | device | tokens | seconds | tokens/s |  ({json.dumps(setup)})")
     print("|---|---|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['backend']} | {row['device']} | {row['tokens']} | {row['seconds']:.2f} | "
-              f"{row['tokens_per_s']:.1f} |")
+        print(
+            f"| {row['backend']} | {row['device']} | {row['tokens']} | {row['seconds']:.2f} | "
+            f"{row['tokens_per_s']:.1f} |"
+        )
     if args.output:
         args.output.write_text(json.dumps({"setup": setup, "rows": rows}, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -33,16 +33,20 @@ def main() -> int:
     workers = args.workers or default_workers()
     outcome = run_check("canonical", langs, args.data_dir, args.limit, workers)
     cpu = subprocess.run(["sh", "-c", "lscpu | grep 'Model name' | cut -d: -f2"], capture_output=True, text=True)
-    print(f"date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores ({cpu.stdout.strip()}); "
-          f"{workers} workers; python {platform.python_version()}")
+    print(
+        f"date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores ({cpu.stdout.strip()}); "
+        f"{workers} workers; python {platform.python_version()}"
+    )
     print("| language | programs | passed | mean s/program (one worker) |")
     print("|---|---:|---:|---:|")
     for lang in langs:
         n = outcome.total[lang]
         print(f"| {lang} | {n} | {outcome.passed[lang]} | {outcome.busy[lang] / max(n, 1):.2f} |")
     total = sum(outcome.total.values())
-    print(f"| **all** | {total} | {sum(outcome.passed.values())} | wall {outcome.seconds:.1f} s, "
-          f"{total / outcome.seconds:.2f} programs/s |")
+    print(
+        f"| **all** | {total} | {sum(outcome.passed.values())} | wall {outcome.seconds:.1f} s, "
+        f"{total / outcome.seconds:.2f} programs/s |"
+    )
     return 0
 
 

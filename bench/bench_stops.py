@@ -48,13 +48,20 @@ def main() -> int:
     print("| language | old stops: tokens, s | brace stop: tokens, s | time saved |")
     print("|---|---:|---:|---:|")
     for lang in BRACE_LANGS:
-        prompts = [build_prompt(p, "synthesize", "octocoder").text for p in load_problems(lang, args.data_dir,
-                                                                                            args.limit)]
+        prompts = [
+            build_prompt(p, "synthesize", "octocoder").text for p in load_problems(lang, args.data_dir, args.limit)
+        ]
         row = {"old": [0, 0.0], "brace": [0, 0.0]}
         for round_ in range(args.rounds):
             for name, stops in (("old", stop_sequences(lang)), ("brace", request_stops(lang, "octocoder"))):
-                params = SamplingParams(n=1, temperature=args.temperature, top_p=0.95,
-                                        max_new_tokens=args.max_new_tokens, stop=stops, seed=round_)
+                params = SamplingParams(
+                    n=1,
+                    temperature=args.temperature,
+                    top_p=0.95,
+                    max_new_tokens=args.max_new_tokens,
+                    stop=stops,
+                    seed=round_,
+                )
                 start = time.perf_counter()
                 out = backend.complete_generations(prompts, params)
                 row[name][1] += time.perf_counter() - start
@@ -65,11 +72,15 @@ def main() -> int:
             totals[name][0] += row[name][0]
             totals[name][1] += row[name][1]
         saved = 1 - row["brace"][1] / row["old"][1]
-        print(f"| {lang} | {row['old'][0]}, {row['old'][1]:.1f} | {row['brace'][0]}, {row['brace'][1]:.1f} | "
-              f"{100 * saved:.0f}% |")
+        print(
+            f"| {lang} | {row['old'][0]}, {row['old'][1]:.1f} | {row['brace'][0]}, {row['brace'][1]:.1f} | "
+            f"{100 * saved:.0f}% |"
+        )
     saved = 1 - totals["brace"][1] / totals["old"][1]
-    print(f"| **all** | {totals['old'][0]}, {totals['old'][1]:.1f} | {totals['brace'][0]}, {totals['brace'][1]:.1f} "
-          f"| {100 * saved:.0f}% |")
+    print(
+        f"| **all** | {totals['old'][0]}, {totals['old'][1]:.1f} | {totals['brace'][0]}, {totals['brace'][1]:.1f} "
+        f"| {100 * saved:.0f}% |"
+    )
     return 0
 
 
@@ -78,8 +89,11 @@ def _train(backend: HFBackend, data_dir: Path, skip: int, steps: int) -> float:
     first `skip`, which are the ones generated for), so that the toy writes braces and line breaks."""
     import torch
 
-    texts = [p.prompt + p.canonical_solution + "\n" + p.test
-             for lang in BRACE_LANGS for p in load_problems(lang, data_dir)[skip:]]
+    texts = [
+        p.prompt + p.canonical_solution + "\n" + p.test
+        for lang in BRACE_LANGS
+        for p in load_problems(lang, data_dir)[skip:]
+    ]
     model, tok = backend.model, backend.tokenizer
     model.train()
     optim = torch.optim.AdamW(model.parameters(), lr=3e-3)

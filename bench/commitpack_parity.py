@@ -33,22 +33,79 @@ from typing import Any
 
 Rec = dict[str, Any]
 
-SQL_LICENSES = ["mit", "artistic-2.0", "isc", "cc0-1.0", "epl-1.0", "mpl-2.0", "unlicense", "apache-2.0",
-                "bsd-3-clause", "agpl-3.0", "lgpl-2.1", "bsd-2-clause"]
-SQL_MESSAGES = ["update readme.md", "initial commit", "update", "mirroring from micro.blog.", "update data.json",
-                "update data.js", "add files via upload", "update readme", "can't you see i'm updating the time?",
-                "pi push", "dummy", "update index.html", "first commit", "create readme.md", "heartbeat update",
-                "updated readme", "update log", "test", "no message", "readme", "wip", "updates", "first commit",
-                "commit", "update _config.yaml", "update data.json", "update data.js"]
+SQL_LICENSES = [
+    "mit",
+    "artistic-2.0",
+    "isc",
+    "cc0-1.0",
+    "epl-1.0",
+    "mpl-2.0",
+    "unlicense",
+    "apache-2.0",
+    "bsd-3-clause",
+    "agpl-3.0",
+    "lgpl-2.1",
+    "bsd-2-clause",
+]
+SQL_MESSAGES = [
+    "update readme.md",
+    "initial commit",
+    "update",
+    "mirroring from micro.blog.",
+    "update data.json",
+    "update data.js",
+    "add files via upload",
+    "update readme",
+    "can't you see i'm updating the time?",
+    "pi push",
+    "dummy",
+    "update index.html",
+    "first commit",
+    "create readme.md",
+    "heartbeat update",
+    "updated readme",
+    "update log",
+    "test",
+    "no message",
+    "readme",
+    "wip",
+    "updates",
+    "first commit",
+    "commit",
+    "update _config.yaml",
+    "update data.json",
+    "update data.js",
+]
 SCRAPE_MISC = ["initial commit", "please\n", "please", "lalala"]
-FT_LANG_TO_EXTENSIONS = {"python": [".py"], "java": [".java"], "javascript": [".js"], "rust": [".rs"], "go": [".go"],
-                         "c++": [".cpp"], "c": [".c", ".h"], "html": [".html"],
-                         "shell": ["sh", "bash", "zsh", "csh", "slurm"], "xml": [".xml"]}
+FT_LANG_TO_EXTENSIONS = {
+    "python": [".py"],
+    "java": [".java"],
+    "javascript": [".js"],
+    "rust": [".rs"],
+    "go": [".go"],
+    "c++": [".cpp"],
+    "c": [".c", ".h"],
+    "html": [".html"],
+    "shell": ["sh", "bash", "zsh", "csh", "slurm"],
+    "xml": [".xml"],
+}
 FT_BAD_SUB = ["auto commit", "update contributing", "<?xml", "merge branch", "merge pull request", "signed-off-by"]
-FT_BAD = ["readme", "update", "dummy", "updated", "test", "update readme", "update readme.md", "updated readme.md",
-          "updated readme"]
-FT_SPECIFIC = ["fix that bug where things didn't work but now they should", "put the thingie in the thingie",
-               "add a beter commit message"]
+FT_BAD = [
+    "readme",
+    "update",
+    "dummy",
+    "updated",
+    "test",
+    "update readme",
+    "update readme.md",
+    "updated readme.md",
+    "updated readme",
+]
+FT_SPECIFIC = [
+    "fix that bug where things didn't work but now they should",
+    "put the thingie in the thingie",
+    "add a beter commit message",
+]
 
 
 def _data(name: str) -> str:
@@ -61,8 +118,11 @@ def _lines(name: str) -> list[str]:
 
 def same_path_counts(repo: Path) -> Counter[str]:
     """Per commit, the files it modifies in place (BigQuery's difference with old_path = new_path), from git."""
-    out = subprocess.run(["git", "-C", str(repo), "log", "--no-merges", "--raw", "-M", "-z", "--no-abbrev",
-                          "--format=%x01%H"], capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(repo), "log", "--no-merges", "--raw", "-M", "-z", "--no-abbrev", "--format=%x01%H"],
+        capture_output=True,
+        check=True,
+    ).stdout
     counts: Counter[str] = Counter()
     for block in out.split(b"\x01")[1:]:
         fields = block.split(b"\0")
@@ -82,8 +142,9 @@ def same_path_counts(repo: Path) -> Counter[str]:
     return counts
 
 
-def published_keep(records: list[Rec], counts: Counter[str],
-                   literal: bool) -> tuple[dict[tuple[str, str], str], Counter[str]]:
+def published_keep(
+    records: list[Rec], counts: Counter[str], literal: bool
+) -> tuple[dict[tuple[str, str], str], Counter[str]]:
     """The (commit, new_file) pairs the published steps keep with their stored subjects, and how many each step
     removed."""
     table = json.loads(_data("commitpack_languages.json"))
@@ -149,8 +210,11 @@ def published_keep(records: list[Rec], counts: Counter[str],
     steps: list[tuple[str, Callable[[Rec], Any], bool]] = [  # (name, function, is a map)
         ("sql_license", lambda r: r["license"] in SQL_LICENSES, False),
         ("sql_length", lambda r: 5 < len(r["message"]) < 10000, False),
-        ("sql_messages", lambda r: msg(r).lower() not in SQL_MESSAGES and not msg(r).lower().startswith("merge"),
-         False),
+        (
+            "sql_messages",
+            lambda r: msg(r).lower() not in SQL_MESSAGES and not msg(r).lower().startswith("merge"),
+            False,
+        ),
         ("sql_same_path", lambda r: r["change_type"] == "modified" and r["old_file"] == r["new_file"], False),
         ("sql_one_file", lambda r: counts[r["commit"]] == 1, False),
         ("scrape_extension", lambda r: r["new_file"].endswith(suffixes), False),
@@ -163,8 +227,14 @@ def published_keep(records: list[Rec], counts: Counter[str],
         ("ft_equal", lambda r: r["old_contents"] != r["new_contents"], False),
         ("ft_hashtag", lambda r: "#" not in r["subject"], False),
         ("ft_extension", ext_ok, False),
-        ("ft_filename", lambda r: len(r["new_file"].split("/")[-1].split(".")) < 2
-         or r["new_file"].split("/")[-1].split(".")[-2] not in r["subject"], False),
+        (
+            "ft_filename",
+            lambda r: (
+                len(r["new_file"].split("/")[-1].split(".")) < 2
+                or r["new_file"].split("/")[-1].split(".")[-2] not in r["subject"]
+            ),
+            False,
+        ),
         ("ft_empty", sizes, False),
         ("ft_clean", clean, True),
         ("ft_empty_clean", sizes, False),
@@ -173,13 +243,26 @@ def published_keep(records: list[Rec], counts: Counter[str],
         ("ft2_cherry", lambda r: "cherry picked from commit" not in r["subject"], False),
         ("ft2_commit", lambda r: not re.search(r"([a-f0-9]{40})", r["subject"]), False),
         ("ft2_ci_skip", ci_skip, True),
-        ("ft2_i", lambda r: not (" i " in r["subject"].lower() or "i've" in r["subject"].lower()
-                                 or "i'm" in r["subject"].lower()), False),
+        (
+            "ft2_i",
+            lambda r: (
+                not (" i " in r["subject"].lower() or "i've" in r["subject"].lower() or "i'm" in r["subject"].lower())
+            ),
+            False,
+        ),
         ("ft2_thanks", lambda r: not ("thanks to" in r["subject"].lower() and "for" in r["subject"]), False),
         ("ft2_code_review", has("code review"), False),
         ("ft2_specific", lambda r: r["subject"].lower() not in FT_SPECIFIC, False),
-        ("ft2_issue", lambda r: not any(re.search(p, r["subject"].lower(), re.IGNORECASE)
-                                        for p in (r"issue\s*\d+", r"bug\s*\d+", r"feature\s*\d+")), False),
+        (
+            "ft2_issue",
+            lambda r: (
+                not any(
+                    re.search(p, r["subject"].lower(), re.IGNORECASE)
+                    for p in (r"issue\s*\d+", r"bug\s*\d+", r"feature\s*\d+")
+                )
+            ),
+            False,
+        ),
         ("ft2_cdpcp", has("cdpcp"), False),
         ("ft2_codereview", has("//codereview"), False),
         ("ft2_wip", has("work in progress", "wip"), False),
@@ -248,7 +331,7 @@ def main() -> int:
         print(f"{name:<12} {len(raw):>7} {len(theirs):>9} {len(ours):>6} {len(both):>6} {jaccard:>7.3f}")
         by_pair = {(r["commit"], r["new_file"]): r for r in raw}
         for label, pairs in (("published only", theirs - ours), ("ours only", ours - theirs)):
-            for pair in sorted(pairs)[:args.show]:
+            for pair in sorted(pairs)[: args.show]:
                 print(f"    {label}: {pair[0][:10]} {pair[1]} {by_pair[pair]['subject']!r}")
         differ = sum(their_subjects[p] != our_subjects[p] for p in both)
         print(f"    stored subjects that differ on shared pairs: {differ}")

@@ -27,8 +27,12 @@ MAGICODER_OK = ("return x + y", "return len(string)", "return n**2", "return .jo
 
 def file_versions(git_dir: str, limit: int) -> list[str]:
     """The texts of up to `limit` distinct .py blob versions from the history of `git_dir`."""
-    log = subprocess.run(["git", "--git-dir", git_dir, "log", "--raw", "--no-abbrev", "--format=", "--all"],
-                         capture_output=True, text=True, check=False).stdout  # a snapshot may lack old objects
+    log = subprocess.run(
+        ["git", "--git-dir", git_dir, "log", "--raw", "--no-abbrev", "--format=", "--all"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout  # a snapshot may lack old objects
     blobs: list[str] = []
     seen: set[str] = set()
     for line in log.splitlines():
@@ -42,8 +46,9 @@ def file_versions(git_dir: str, limit: int) -> list[str]:
         if len(blobs) >= limit:
             break
     wanted = ("\n".join(blobs) + "\n").encode()
-    batch = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "--batch"], input=wanted,
-                           capture_output=True, check=True).stdout
+    batch = subprocess.run(
+        ["git", "--git-dir", git_dir, "cat-file", "--batch"], input=wanted, capture_output=True, check=True
+    ).stdout
     texts, pos = [], 0
     while pos < len(batch):
         header_end = batch.index(b"\n", pos)
@@ -90,8 +95,10 @@ def main() -> int:
     for cat, text in probe:
         cats.setdefault(cat, []).append((index.find(text) is not None, any(s in text.lower() for s in magic)))
     mb = sum(len(t) for t in texts) / 1e6
-    print(f"\n{time.strftime('%Y-%m-%d')} · {platform.node()} · {os.cpu_count()} cores · "
-          f"{len(texts)} file versions ({mb:.1f} MB) from {args.repos}")
+    print(
+        f"\n{time.strftime('%Y-%m-%d')} · {platform.node()} · {os.cpu_count()} cores · "
+        f"{len(texts)} file versions ({mb:.1f} MB) from {args.repos}"
+    )
     print("| rule | false positives | MB/s |\n|---|---:|---:|")
     print(f"| ours (HumanEvalPack, 6 languages) | {len(ours_fp)} / {len(texts)} | {mb / ours_s:.2f} |")
     print(f"| Magicoder (HumanEval, substring) | {len(magic_fp)} / {len(texts)} | {mb / magic_s:.2f} |")
@@ -101,8 +108,10 @@ def main() -> int:
     for cat, vals in cats.items():
         print(f"| {cat} | {sum(v[0] for v in vals)}/{len(vals)} | {sum(v[1] for v in vals)}/{len(vals)} |")
     n = sum(map(len, cats.values()))
-    print(f"| all | {sum(v[0] for vs in cats.values() for v in vs) / n:.3f} | "
-          f"{sum(v[1] for vs in cats.values() for v in vs) / n:.3f} |")
+    print(
+        f"| all | {sum(v[0] for vs in cats.values() for v in vs) / n:.3f} | "
+        f"{sum(v[1] for vs in cats.values() for v in vs) / n:.3f} |"
+    )
     return 0
 
 

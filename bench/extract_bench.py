@@ -46,8 +46,12 @@ KINDS = ("jsonl", "parquet", "jsonl.gz")
 
 def commits_of(repo: Path, n: int) -> list[str]:
     """The newest `n` non-merge commits reachable from HEAD."""
-    out = subprocess.run(["git", "-C", str(repo), "rev-list", "--no-merges", f"--max-count={n}", "HEAD"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(repo), "rev-list", "--no-merges", f"--max-count={n}", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return out.split()
 
 
@@ -55,8 +59,19 @@ def run_octo(repo: Path, n: int, kind: str, workers: int) -> tuple[float, float,
     """`git octo extract` into a fresh `out.<kind>`: (seconds, peak RSS in MB, records)."""
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         out = Path(tmp) / f"out.{kind}"
-        cmd = [sys.executable, "-c", "import sys; from gitocto.cli import main; sys.exit(main())", "extract",
-               str(repo), "-o", str(out), "--max-commits", str(n), "--workers", str(workers)]
+        cmd = [
+            sys.executable,
+            "-c",
+            "import sys; from gitocto.cli import main; sys.exit(main())",
+            "extract",
+            str(repo),
+            "-o",
+            str(out),
+            "--max-commits",
+            str(n),
+            "--workers",
+            str(workers),
+        ]
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -89,13 +104,21 @@ def run_pydriller(repo: Path, n: int) -> int:
             continue
         for mf in files:
             try:
-                records.append({
-                    "commit": commit.hash, "old_file": mf.old_path, "new_file": mf.new_path,
-                    "old_contents": mf.source_code_before, "new_contents": mf.source_code, "message": commit.msg,
-                    "change_type": mf.change_type.name, "lines_added": mf.added_lines,
-                    "lines_removed": mf.deleted_lines, "files_changed": len(files),
-                    "author_date": commit.author_date.isoformat(),
-                })
+                records.append(
+                    {
+                        "commit": commit.hash,
+                        "old_file": mf.old_path,
+                        "new_file": mf.new_path,
+                        "old_contents": mf.source_code_before,
+                        "new_contents": mf.source_code,
+                        "message": commit.msg,
+                        "change_type": mf.change_type.name,
+                        "lines_added": mf.added_lines,
+                        "lines_removed": mf.deleted_lines,
+                        "files_changed": len(files),
+                        "author_date": commit.author_date.isoformat(),
+                    }
+                )
             except (ValueError, KeyError):
                 continue
     return len(records)
@@ -108,8 +131,11 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def git_dir_of(repo: Path) -> Path:
-    return Path(subprocess.run(["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"], capture_output=True,
-                               text=True, check=True).stdout.strip())
+    return Path(
+        subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
 
 
 def blob_list(repo: Path, commits: list[str]) -> bytes:
@@ -124,20 +150,24 @@ def blob_list(repo: Path, commits: list[str]) -> bytes:
 
 
 def run_git_log_p(repo: Path, n: int) -> None:
-    subprocess.run(["git", "-C", str(repo), "log", "-p", "--no-merges", f"--max-count={n}", "HEAD"],
-                   stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "log", "-p", "--no-merges", f"--max-count={n}", "HEAD"],
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
 
 
 def run_blob_floor(repo: Path, shas: bytes) -> None:
-    subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], input=shas, stdout=subprocess.DEVNULL,
-                   check=True)
+    subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], input=shas, stdout=subprocess.DEVNULL, check=True)
 
 
 def split(repo: Path, n: int) -> dict[str, float]:
     """One sequential one-worker pass, each stage timed on its own (no overlap, unlike the real run)."""
     ctx, commits = walk.prepare(repo, ExtractOptions(max_commits=n))
-    t = dict.fromkeys(("walk: git log", "walk: blob reads", "build", "encode JSONL", "write JSONL",
-                       "encode Arrow", "write Parquet"), 0.0)
+    t = dict.fromkeys(
+        ("walk: git log", "walk: blob reads", "build", "encode JSONL", "write JSONL", "encode Arrow", "write Parquet"),
+        0.0,
+    )
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         stream = ParquetStream(Path(tmp) / "s.parquet", walk.COLUMNS)
         with open(Path(tmp) / "s.jsonl", "wb", buffering=1 << 20) as jsonl:
@@ -147,8 +177,9 @@ def split(repo: Path, n: int) -> dict[str, float]:
                 t["walk: git log"] += time.perf_counter() - start
                 if isinstance(raw, Exception):
                     continue
-                shas = list(dict.fromkeys(s for c in raw for ch in c.changes for s in (ch.old_sha, ch.new_sha)
-                                          if s != NULL_SHA))
+                shas = list(
+                    dict.fromkeys(s for c in raw for ch in c.changes for s in (ch.old_sha, ch.new_sha) if s != NULL_SHA)
+                )
                 start = time.perf_counter()
                 with BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader:
                     for _ in reader.read(shas):
@@ -196,8 +227,9 @@ def profile_summary(repo: Path, n: int, top: int = 12) -> str:
     profiler = cProfile.Profile()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         profiler.enable()
-        extract_repos([str(repo)], str(Path(tmp) / "p.jsonl"), ExtractOptions(max_commits=n),
-                        console=Console(file=io.StringIO()))
+        extract_repos(
+            [str(repo)], str(Path(tmp) / "p.jsonl"), ExtractOptions(max_commits=n), console=Console(file=io.StringIO())
+        )
         profiler.disable()
     buf = io.StringIO()
     pstats.Stats(profiler, stream=buf).sort_stats("tottime").print_stats(top)
@@ -208,26 +240,54 @@ def bench_repo(repo: Path, args: argparse.Namespace) -> None:
     commits = commits_of(repo, args.max_commits)
     n = len(commits)
     pd_n = min(n, args.pydriller_max_commits or n)
-    print(f"\n## {repo.name}: {n} non-merge commits (PyDriller: {pd_n}), {args.workers} worker(s), "
-          f"median of {args.repeats}, load before: {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"\n## {repo.name}: {n} non-merge commits (PyDriller: {pd_n}), {args.workers} worker(s), "
+        f"median of {args.repeats}, load before: {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     rows: list[tuple[str, int, int, float, str]] = []
     # In a process of its own: its records would otherwise stay in this one's heap, and every process started
     # from a large parent starts out with the parent's pages counted in its peak RSS.
-    out = subprocess.run([sys.executable, __file__, "--pydriller-only", str(repo), "--max-commits", str(pd_n)],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, __file__, "--pydriller-only", str(repo), "--max-commits", str(pd_n)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     pd_records, pd_seconds = int(out[0]), float(out[1])
     rows.append(("PyDriller", pd_n, pd_records, pd_seconds, ""))
     records = 0
     for kind in KINDS:
         runs = [run_octo(repo, n, kind, args.workers) for _ in range(args.repeats)]
         records = runs[0][2]
-        rows.append((f"git octo extract -o out.{kind}", n, records, statistics.median(r[0] for r in runs),
-                     f"{max(r[1] for r in runs):.0f}"))
+        rows.append(
+            (
+                f"git octo extract -o out.{kind}",
+                n,
+                records,
+                statistics.median(r[0] for r in runs),
+                f"{max(r[1] for r in runs):.0f}",
+            )
+        )
     shas = blob_list(repo, commits)
-    rows.append(("git log -p (floor)", n, records,
-                 statistics.median(timed(lambda: run_git_log_p(repo, n)) for _ in range(args.repeats)), ""))
-    rows.append(("git cat-file --batch blobs (floor)", n, records,
-                 statistics.median(timed(lambda: run_blob_floor(repo, shas)) for _ in range(args.repeats)), ""))
+    rows.append(
+        (
+            "git log -p (floor)",
+            n,
+            records,
+            statistics.median(timed(lambda: run_git_log_p(repo, n)) for _ in range(args.repeats)),
+            "",
+        )
+    )
+    rows.append(
+        (
+            "git cat-file --batch blobs (floor)",
+            n,
+            records,
+            statistics.median(timed(lambda: run_blob_floor(repo, shas)) for _ in range(args.repeats)),
+            "",
+        )
+    )
     pd_rate = pd_records / rows[0][3]
     print("| engine | commits | records | seconds | records/s | × PyDriller | peak RSS MB |")
     print("|---|---:|---:|---:|---:|---:|---:|")
@@ -235,12 +295,18 @@ def bench_repo(repo: Path, args: argparse.Namespace) -> None:
         rate = recs / seconds
         print(f"| {name} | {commits_n} | {recs} | {seconds:.2f} | {rate:.0f} | {rate / pd_rate:.1f} | {rss} |")
     jsonl_s, gz_s = rows[1][3], rows[3][3]
-    print(f".jsonl.gz / .jsonl time: {gz_s / jsonl_s:.2f}×;  .jsonl vs git log -p floor: "
-          f"{rows[4][3] / jsonl_s:.2f}× its rate;  load after: {os.getloadavg()[0]:.1f}")
+    print(
+        f".jsonl.gz / .jsonl time: {gz_s / jsonl_s:.2f}×;  .jsonl vs git log -p floor: "
+        f"{rows[4][3] / jsonl_s:.2f}× its rate;  load after: {os.getloadavg()[0]:.1f}"
+    )
     stages = split(repo, n)
     total = sum(v for k, v in stages.items() if not k.startswith("gzip"))
-    print("split of one sequential pass (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
-          + f"; sum {total:.2f}", flush=True)
+    print(
+        "split of one sequential pass (s): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+        + f"; sum {total:.2f}",
+        flush=True,
+    )
     if args.profile:
         print(profile_summary(repo, n))
 
@@ -249,8 +315,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("repos", type=Path, nargs="+")
     parser.add_argument("--max-commits", type=int, default=1_000_000, help="Newest N non-merge commits.")
-    parser.add_argument("--pydriller-max-commits", type=int, default=None,
-                        help="Fewer commits for PyDriller (it is slow); its rate is still records/s.")
+    parser.add_argument(
+        "--pydriller-max-commits",
+        type=int,
+        default=None,
+        help="Fewer commits for PyDriller (it is slow); its rate is still records/s.",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="Print a cProfile summary of one extraction.")

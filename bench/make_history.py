@@ -26,8 +26,11 @@ from typing import IO
 PACKAGES = ("click", "rich", "httpx", "pygments", "jinja2", "markupsafe", "packaging", "idna", "h11", "yaml")
 MAX_FILE_BYTES = 40_000
 AUTHORS = [
-    ("Ada Lovelace", "ada@example.org"), ("Grace Hopper", "grace@example.org"), ("Linus Torvalds", "linus@example.org"),
-    ("Margaret Hamilton", "margaret@example.org"), ("Ken Thompson", "ken@example.org"),
+    ("Ada Lovelace", "ada@example.org"),
+    ("Grace Hopper", "grace@example.org"),
+    ("Linus Torvalds", "linus@example.org"),
+    ("Margaret Hamilton", "margaret@example.org"),
+    ("Ken Thompson", "ken@example.org"),
     ("Barbara Liskov", "barbara@example.org"),
 ]
 BSD_LICENSE = """Copyright 2014 Pallets
@@ -54,17 +57,33 @@ _NUMBER = re.compile(r"\b\d+\b")
 _NAME = re.compile(r"\b([a-z_][a-z0-9_]{3,})\b")
 
 ADD_TEMPLATES = [
-    "Add {what} to {func}", "Support {what} in {func}", "Implement {func}", "Add {func} to {stem}",
-    "Handle {what} in {func}", "Introduce {func} helper", "Allow {what} in {func}",
+    "Add {what} to {func}",
+    "Support {what} in {func}",
+    "Implement {func}",
+    "Add {func} to {stem}",
+    "Handle {what} in {func}",
+    "Introduce {func} helper",
+    "Allow {what} in {func}",
 ]
 REMOVE_TEMPLATES = [
-    "Remove unused code from {func}", "Drop {what} from {func}", "Clean up {func}", "Remove dead branch in {func}",
-    "Simplify {func}", "Delete obsolete {what} handling in {stem}",
+    "Remove unused code from {func}",
+    "Drop {what} from {func}",
+    "Clean up {func}",
+    "Remove dead branch in {func}",
+    "Simplify {func}",
+    "Delete obsolete {what} handling in {stem}",
 ]
 MODIFY_TEMPLATES = [
-    "Fix {what} in {func}", "Fix off-by-one in {func}", "Update {func} to use {what}", "Rename {what} in {func}",
-    "Correct {what} handling in {func}", "Refactor {func}", "Change default {what} in {func}",
-    "Improve {func} in {stem}", "Make {func} respect {what}", "Tweak {what} in {stem}",
+    "Fix {what} in {func}",
+    "Fix off-by-one in {func}",
+    "Update {func} to use {what}",
+    "Rename {what} in {func}",
+    "Correct {what} handling in {func}",
+    "Refactor {func}",
+    "Change default {what} in {func}",
+    "Improve {func} in {stem}",
+    "Make {func} respect {what}",
+    "Tweak {what} in {stem}",
 ]
 FILE_ADD_TEMPLATES = ["Add {stem} module", "Add {name}", "Create {stem} module", "Introduce {stem}"]
 FILE_DELETE_TEMPLATES = ["Remove {name}", "Delete unused {stem} module", "Drop {stem} module"]
@@ -138,11 +157,11 @@ def _edit_file(h: History, path: str) -> tuple[str, str, str]:
         if kind == "insert":
             donor = rng.choice(h.pool)
             start = rng.randrange(len(donor))
-            chunk = donor[start:start + rng.randint(1, 8)]
+            chunk = donor[start : start + rng.randint(1, 8)]
             lines[at:at] = chunk
             what = what or _what(rng, chunk)
         elif kind == "delete" and len(lines) > 20:
-            del lines[at:at + rng.randint(1, 6)]
+            del lines[at : at + rng.randint(1, 6)]
             what = what or "unused branch"
         else:
             at = min(at, len(lines) - 1)
@@ -205,8 +224,9 @@ def _commits(h: History, n: int) -> Iterator[tuple[str, list[bytes], str | None]
             h.renames += 1
             new = str(parent.with_name(f"{parent.stem}_{rng.choice(['impl', 'utils', 'core', 'base'])}{h.renames}.py"))
             h.files[new] = h.files.pop(old)
-            msg = _message(h, FILE_RENAME_TEMPLATES, old=parent.name, new=Path(new).name, stem=parent.stem,
-                           name=parent.name)
+            msg = _message(
+                h, FILE_RENAME_TEMPLATES, old=parent.name, new=Path(new).name, stem=parent.stem, name=parent.name
+            )
             yield msg, [b"R " + _quote(old) + b" " + _quote(new) + b"\n"], None
         else:
             paths = rng.sample(sorted(h.files), rng.choice([1, 1, 1, 1, 2, 2, 3]))
@@ -227,8 +247,9 @@ def build(out: Path, commits: int, seed: int) -> None:
     sources = _source_files()
     rng.shuffle(sources)
     start = min(60, max(10, len(sources) // 4))
-    h = History(files={p: list(c) for p, c in sources[:start]}, pool=[c for _, c in sources], spare=sources[start:],
-                rng=rng)
+    h = History(
+        files={p: list(c) for p, c in sources[:start]}, pool=[c for _, c in sources], spare=sources[start:], rng=rng
+    )
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
     proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=out, stdin=subprocess.PIPE)
@@ -280,8 +301,14 @@ def _stream(w: IO[bytes], h: History, commits: int) -> None:
             header("refs/heads/main", "Merge branch 'side'\n", main_tip, side_tip)
             # The merge result holds each side file as it stands now (main may have edited it since).
             side_paths = [c.split(b"\n", 1)[0].split(b" ", 3)[3].decode() for c in side_cmds]
-            w.write(b"".join(b"M 100644 inline " + _quote(p) + b"\n" + _data("".join(h.files[p]).encode())
-                             for p in side_paths if p in h.files) + b"\n")
+            w.write(
+                b"".join(
+                    b"M 100644 inline " + _quote(p) + b"\n" + _data("".join(h.files[p]).encode())
+                    for p in side_paths
+                    if p in h.files
+                )
+                + b"\n"
+            )
             main_tip, made = mark, made + 3
             continue
         header("refs/heads/main", message, main_tip)

@@ -37,14 +37,20 @@ from gitocto.msg.tokens import tokenize_patch
 
 ROOT = Path(__file__).resolve().parent.parent
 
-GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Bench",
-           "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "Bench",
-           "GIT_COMMITTER_EMAIL": "bench@example.com"}
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}, capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}, capture_output=True, text=True, check=True
+    ).stdout
 
 
 # ---- quality -----------------------------------------------------------------------------------------------------
@@ -84,7 +90,10 @@ def quality(path: Path, holdout: int) -> dict[str, Any]:
     index.close()
     n = max(len(held), 1)
     return {
-        "repo": str(path), "commits_indexed": count, "held_out": len(held), "index_build_s": round(build_s, 2),
+        "repo": str(path),
+        "commits_indexed": count,
+        "held_out": len(held),
+        "index_build_s": round(build_s, 2),
         "nn_bnorm": round(statistics.fmean(nn_bleu), 2) if nn_bleu else 0.0,
         "nn_exact_pct": round(100 * nn_exact / n, 1),
         "baseline_bnorm": round(statistics.fmean(base_bleu), 2) if base_bleu else 0.0,
@@ -109,8 +118,12 @@ def latency(path: Path, runs: int, pythons: list[str]) -> dict[str, Any]:
     commands = {"git octo msg": ["git", "octo", "msg"]}
     for python in pythons:
         commands[f"{python} -m gitocto msg"] = [python, "-m", "gitocto", "msg"]
-    out: dict[str, Any] = {"repo": str(path), "commits": int(git(path, "rev-list", "--count", "HEAD")),
-                           "first_run_s": round(cold_s, 2), "suggestion": first.stdout.strip()}
+    out: dict[str, Any] = {
+        "repo": str(path),
+        "commits": int(git(path, "rev-list", "--count", "HEAD")),
+        "first_run_s": round(cold_s, 2),
+        "suggestion": first.stdout.strip(),
+    }
     for label, cmd in commands.items():
         times, cpu = [], []
         for _ in range(runs):
@@ -123,9 +136,14 @@ def latency(path: Path, runs: int, pythons: list[str]) -> dict[str, Any]:
             cpu.append(1000 * (u1.ru_utime + u1.ru_stime - u0.ru_utime - u0.ru_stime))
         times.sort()
         cpu.sort()
-        out[label] = {"runs": runs, "p50_ms": round(times[len(times) // 2], 1),
-                      "p90_ms": round(times[int(len(times) * 0.9) - 1], 1), "min_ms": round(times[0], 1),
-                      "cpu_p50_ms": round(cpu[len(cpu) // 2], 1), "cpu_p90_ms": round(cpu[int(len(cpu) * 0.9) - 1], 1)}
+        out[label] = {
+            "runs": runs,
+            "p50_ms": round(times[len(times) // 2], 1),
+            "p90_ms": round(times[int(len(times) * 0.9) - 1], 1),
+            "min_ms": round(times[0], 1),
+            "cpu_p50_ms": round(cpu[len(cpu) // 2], 1),
+            "cpu_p90_ms": round(cpu[int(len(cpu) * 0.9) - 1], 1),
+        }
     index_dir = path / ".git" / "octo" / "nn-index"
     out["index_bytes"] = sum(p.stat().st_size for p in index_dir.iterdir())
     return out
@@ -133,10 +151,21 @@ def latency(path: Path, runs: int, pythons: list[str]) -> dict[str, Any]:
 
 # ---- synthetic histories -------------------------------------------------------------------------------------------
 
+
 def generate_history(out: Path, commits: int, seed: int = 0) -> None:
     """A synthetic history from bench/make_history.py (real source files, CommitPack-like messages)."""
-    subprocess.run([sys.executable, str(ROOT / "bench" / "make_history.py"), str(out), "--commits", str(commits),
-                    "--seed", str(seed)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "make_history.py"),
+            str(out),
+            "--commits",
+            str(commits),
+            "--seed",
+            str(seed),
+        ],
+        check=True,
+    )
 
 
 # ---- main --------------------------------------------------------------------------------------------------------
@@ -157,8 +186,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="Seed of the synthetic history.")
     parser.add_argument("--holdout", type=int, default=200, help="Newest non-merge commits held out per repo.")
     parser.add_argument("--runs", type=int, default=40, help="`git octo msg` processes timed per command.")
-    parser.add_argument("--python", action="append", default=[],
-                        help="Also time `PYTHON -m gitocto msg` (e.g. a clean venv); repeatable [this Python].")
+    parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        help="Also time `PYTHON -m gitocto msg` (e.g. a clean venv); repeatable [this Python].",
+    )
     parser.add_argument("-o", "--output", type=Path, help="Write the results as JSON here too.")
     args = parser.parse_args()
     repos = list(args.repos)
@@ -170,17 +203,23 @@ def main() -> int:
         repos.append(args.generate)
     if not repos:
         parser.error("give repositories or --generate DIR")
-    results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, "
-                               f"{os.cpu_count()} cores, Python {platform.python_version()}",
-                               "quality": [], "latency": None}
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "quality": [],
+        "latency": None,
+    }
     with tempfile.TemporaryDirectory(prefix="msg-bench-") as tmp:
         clones = {r: clone(r.resolve(), Path(tmp) / f"q{i}") for i, r in enumerate(repos)}
         for src, path in clones.items():
             results["quality"].append({**quality(path, args.holdout), "repo": str(src)})
         target = args.latency_repo or max(repos, key=lambda r: int(git(r, "rev-list", "--count", "HEAD")))
         lat_path = clones.get(target) or clone(target.resolve(), Path(tmp) / "latency")
-        results["latency"] = {**latency(lat_path, args.runs, args.python or [sys.executable]),
-                              "repo": str(target), "load_average": [round(x, 2) for x in os.getloadavg()]}
+        results["latency"] = {
+            **latency(lat_path, args.runs, args.python or [sys.executable]),
+            "repo": str(target),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        }
         shutil.rmtree(tmp, ignore_errors=True)
     text = json.dumps(results, indent=2)
     print(text)

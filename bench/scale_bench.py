@@ -57,8 +57,11 @@ def make_repos(work: Path, n: int, commits: int) -> list[str]:
         path = work / "repos" / f"repo{i}"
         if not path.exists():
             if maker.exists():
-                subprocess.run([sys.executable, str(maker), str(path), "--commits", str(commits), "--seed", str(i)],
-                               check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    [sys.executable, str(maker), str(path), "--commits", str(commits), "--seed", str(i)],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
             else:
                 _fast_import_history(path, commits, seed=i)
         sources.append(f"file://{path}")
@@ -124,8 +127,9 @@ def run_dedup(work: Path, engine: str, workers: int) -> tuple[float, int, int]:
 
     out = work / f"dedup-{engine}.parquet"
     start = time.perf_counter()
-    deduplicate([str(work / "out-local")], str(out), Settings(), engine=engine, workers=workers,
-                  console=Console(quiet=True))
+    deduplicate(
+        [str(work / "out-local")], str(out), Settings(), engine=engine, workers=workers, console=Console(quiet=True)
+    )
     seconds = time.perf_counter() - start
     records_in = sum(len(read_records(p)) for p in (work / "out-local").glob("*.parquet"))
     return seconds, records_in, len(read_records(out))
@@ -160,8 +164,10 @@ def main() -> int:
         rows.append((f"Ray, {workers} worker(s)", f"{startup:.1f}", seconds, records / seconds))
 
     load = os.getloadavg()[0]
-    print(f"{args.repos} repositories x {args.commits} commits = {records} records; cpus={os.cpu_count()}, "
-          f"load average at the end {load:.1f}\n")
+    print(
+        f"{args.repos} repositories x {args.commits} commits = {records} records; cpus={os.cpu_count()}, "
+        f"load average at the end {load:.1f}\n"
+    )
     print("| engine | Ray startup s | extract s | records/s |")
     print("|---|---|---|---|")
     for name, startup_s, seconds, rps in rows:

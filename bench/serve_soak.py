@@ -64,8 +64,12 @@ class Soak:
         self.lock = threading.Lock()
 
     def normal(self, rng: random.Random) -> None:
-        body = {"prompt": rng.choice(NORMAL_PROMPTS), "max_tokens": 16,
-                "temperature": rng.choice([0, 0.7]), "seed": rng.randrange(100)}
+        body = {
+            "prompt": rng.choice(NORMAL_PROMPTS),
+            "max_tokens": 16,
+            "temperature": rng.choice([0, 0.7]),
+            "seed": rng.randrange(100),
+        }
         start = time.monotonic()
         try:
             response = httpx.post(f"{self.base}/v1/completions", json=body, timeout=60)
@@ -94,8 +98,9 @@ def _post(base: str, body: Any, timeout: float, raw: bytes | None = None) -> str
     if raw is None:
         response = httpx.post(f"{base}/v1/completions", json=body, timeout=timeout)
     else:
-        response = httpx.post(f"{base}/v1/completions", content=raw, timeout=timeout,
-                              headers={"content-type": "application/json"})
+        response = httpx.post(
+            f"{base}/v1/completions", content=raw, timeout=timeout, headers={"content-type": "application/json"}
+        )
     return str(response.status_code)
 
 
@@ -104,8 +109,11 @@ def _leave_at_once(base: str) -> str:
     host, port = base.removeprefix("http://").split(":")
     payload = json.dumps({"prompt": "def add(", "max_tokens": 10**9, "temperature": 0}).encode()
     with socket.create_connection((host, int(port))) as sock:
-        sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     + f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        sock.sendall(
+            b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(payload)}\r\n\r\n".encode()
+            + payload
+        )
         time.sleep(0.3)
     return "closed"
 
@@ -117,18 +125,25 @@ def _chunked_huge(base: str) -> str:
             yield b"x" * 10_000
         yield b'"}'
 
-    response = httpx.post(f"{base}/v1/completions", content=chunks(), timeout=30,
-                          headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{base}/v1/completions", content=chunks(), timeout=30, headers={"content-type": "application/json"}
+    )
     return str(response.status_code)
 
 
 HOSTILE: list[tuple[str, Callable[[str], str]]] = [
-    ("max_tokens 1e9, waits 30 s",
-     lambda b: _post(b, {"prompt": "def add(", "max_tokens": 10**9, "temperature": 0}, 30)),
-    ("max_tokens 1e9, leaves after 1 s",
-     lambda b: _post(b, {"prompt": "fn add(", "max_tokens": 10**9, "temperature": 0.9}, 1.0)),
-    ("n=128 x 1e9 tokens, leaves after 2 s",
-     lambda b: _post(b, {"prompt": "def f(", "n": 128, "max_tokens": 10**9, "temperature": 1.0}, 2.0)),
+    (
+        "max_tokens 1e9, waits 30 s",
+        lambda b: _post(b, {"prompt": "def add(", "max_tokens": 10**9, "temperature": 0}, 30),
+    ),
+    (
+        "max_tokens 1e9, leaves after 1 s",
+        lambda b: _post(b, {"prompt": "fn add(", "max_tokens": 10**9, "temperature": 0.9}, 1.0),
+    ),
+    (
+        "n=128 x 1e9 tokens, leaves after 2 s",
+        lambda b: _post(b, {"prompt": "def f(", "n": 128, "max_tokens": 10**9, "temperature": 1.0}, 2.0),
+    ),
     ("leaves at once", _leave_at_once),
     ("5 MB prompt", lambda b: _post(b, {"prompt": "x" * 5_000_000}, 30)),
     ("3 MB chunked body", _chunked_huge),
@@ -175,7 +190,10 @@ def main() -> int:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
         server = subprocess.Popen(
             [sys.executable, "-m", "gitocto", "serve", "--model", str(model), "--port", str(port), "--device", "cpu"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + 300
@@ -221,12 +239,16 @@ def main() -> int:
             server.wait(timeout=30)
 
     def line(name: str, s: Soak) -> str:
-        return (f"{name}: {len(s.latencies)} normal requests, p50 {percentile(s.latencies, 0.5):.3f} s, "
-                f"p99 {percentile(s.latencies, 0.99):.3f} s, max {max(s.latencies, default=float('nan')):.3f} s, "
-                f"errors {dict(s.normal_errors) or 0}")
+        return (
+            f"{name}: {len(s.latencies)} normal requests, p50 {percentile(s.latencies, 0.5):.3f} s, "
+            f"p99 {percentile(s.latencies, 0.99):.3f} s, max {max(s.latencies, default=float('nan')):.3f} s, "
+            f"errors {dict(s.normal_errors) or 0}"
+        )
 
-    print(f"model {model}, {args.normal_clients} normal + {args.hostile_clients} hostile clients, "
-          f"load average before: {os.getloadavg()[0]:.1f}")
+    print(
+        f"model {model}, {args.normal_clients} normal + {args.hostile_clients} hostile clients, "
+        f"load average before: {os.getloadavg()[0]:.1f}"
+    )
     print(line(f"baseline ({args.baseline:.0f} s, normal only)", baseline))
     print(line(f"soak ({soak_s:.0f} s, normal + hostile)", soak))
     ratio = percentile(soak.latencies, 0.99) / percentile(baseline.latencies, 0.99)
@@ -234,12 +256,16 @@ def main() -> int:
     print("hostile requests:")
     for outcome, count in sorted(soak.hostile.items()):
         print(f"  {count:5d}  {outcome}")
-    print(f"server: {stats['gitocto_requests_completed_total']} completed, "
-          f"{stats['gitocto_requests_cancelled_total']} cancelled, {stats['gitocto_generated_tokens_total']} tokens; "
-          f"idle again {settle_s:.1f} s after the soak")
+    print(
+        f"server: {stats['gitocto_requests_completed_total']} completed, "
+        f"{stats['gitocto_requests_cancelled_total']} cancelled, {stats['gitocto_generated_tokens_total']} tokens; "
+        f"idle again {settle_s:.1f} s after the soak"
+    )
     change = (rss_end - rss_start) / rss_start
-    print(f"RSS: after normal warm-up {rss_cold:.0f} MB; start (after one request of each kind) {rss_start:.0f} MB, "
-          f"end {rss_end:.0f} MB ({change:+.1%}), peak {rss_peak:.0f} MB")
+    print(
+        f"RSS: after normal warm-up {rss_cold:.0f} MB; start (after one request of each kind) {rss_start:.0f} MB, "
+        f"end {rss_end:.0f} MB ({change:+.1%}), peak {rss_peak:.0f} MB"
+    )
     p99_ok = percentile(soak.latencies, 0.99) < 2.0
     mem_ok = abs(change) <= 0.10
     print(f"targets: p99 < 2 s {'met' if p99_ok else 'NOT met'}; memory within 10% {'met' if mem_ok else 'NOT met'}")

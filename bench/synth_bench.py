@@ -53,8 +53,13 @@ def make_source(where: Path) -> Path:
     """A one-commit repository to draw seeds from."""
     repo = where / "src"
     repo.mkdir()
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
-           "GIT_COMMITTER_EMAIL": "b@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@x",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@x",
+    }
     (repo / "geo.py").write_text(SOURCE * 20, encoding="utf-8")
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "seed"]):
         subprocess.run(["git", *args], cwd=repo, env=env, check=True)
@@ -83,8 +88,13 @@ def make_functions_source(where: Path, count: int) -> Path:
     repo.mkdir()
     body = "".join(f"def step_{i}(x):\n    y = x * {i}\n    return y + {i % 7}\n\n\n" for i in range(count))
     (repo / "funcs.py").write_text(body, encoding="utf-8")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
-           "GIT_COMMITTER_EMAIL": "b@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@x",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@x",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "seed"]):
         subprocess.run(["git", *args], cwd=repo, env=env, check=True)
     return repo
@@ -101,26 +111,50 @@ def bench_recipes(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, stub_teacher() as stub:
         where = Path(tmp)
         source, funcs = make_source(where), make_functions_source(where, n)
-        for method, recipe in (("oss-instruct", "gitocto"), ("oss-instruct", "magicoder"),
-                               ("wavecoder", "gitocto"), ("wavecoder", "wavecoder")):
+        for method, recipe in (
+            ("oss-instruct", "gitocto"),
+            ("oss-instruct", "magicoder"),
+            ("wavecoder", "gitocto"),
+            ("wavecoder", "wavecoder"),
+        ):
             temperature, tokens = RECIPE_SAMPLING[recipe]
-            teacher = TeacherSpec(kind="openai", endpoint=stub.url, concurrency=8, max_retries=0,
-                                  temperature=temperature, max_new_tokens=tokens)
-            opts = SynthOptions(source=source if method == "oss-instruct" else funcs,
-                                output=where / f"{method}-{recipe}.jsonl", teacher=teacher, n=n, seed=1,
-                                langs=("python",), recipe=recipe, data_dir=data_dir, benchmarks=("humanevalpack",))
+            teacher = TeacherSpec(
+                kind="openai",
+                endpoint=stub.url,
+                concurrency=8,
+                max_retries=0,
+                temperature=temperature,
+                max_new_tokens=tokens,
+            )
+            opts = SynthOptions(
+                source=source if method == "oss-instruct" else funcs,
+                output=where / f"{method}-{recipe}.jsonl",
+                teacher=teacher,
+                n=n,
+                seed=1,
+                langs=("python",),
+                recipe=recipe,
+                data_dir=data_dir,
+                benchmarks=("humanevalpack",),
+            )
             start = time.perf_counter()
             summary = oss_instruct(opts) if method == "oss-instruct" else wavecoder(WaveCoderOptions(opts))
             elapsed = time.perf_counter() - start
             rows.append((method, recipe, summary.seeds, summary.kept, elapsed, summary.dropped.most_common(3)))
-    print(f"\n{datetime.date.today()} · {platform.node()} · {os.cpu_count()} cores · stub teacher, concurrency 8, "
-          f"execution + decontamination on")
-    print("| method | recipe | seeds | kept | kept share | records/s | wall s | top drops |\n"
-          "|---|---|---:|---:|---:|---:|---:|---|")
+    print(
+        f"\n{datetime.date.today()} · {platform.node()} · {os.cpu_count()} cores · stub teacher, concurrency 8, "
+        f"execution + decontamination on"
+    )
+    print(
+        "| method | recipe | seeds | kept | kept share | records/s | wall s | top drops |\n"
+        "|---|---|---:|---:|---:|---:|---:|---|"
+    )
     for method, recipe, seeds, kept, elapsed, drops in rows:
         top = "; ".join(f"{reason} {count}" for reason, count in drops)
-        print(f"| {method} | {recipe} | {seeds} | {kept} | {kept / seeds:.2f} | {seeds / elapsed:.1f} | "
-              f"{elapsed:.1f} | {top} |")
+        print(
+            f"| {method} | {recipe} | {seeds} | {kept} | {kept / seeds:.2f} | {seeds / elapsed:.1f} | "
+            f"{elapsed:.1f} | {top} |"
+        )
 
 
 def bench_coreset(n: int, k: int) -> None:
@@ -179,16 +213,28 @@ def main() -> int:
         rows = []
         with teacher_url(args.server, args.latency, where) as url:
             for level in levels:
-                teacher = TeacherSpec(kind="openai", endpoint=url, concurrency=level, max_retries=0,
-                                      max_new_tokens=args.max_new_tokens)
-                opts = SynthOptions(source=source, output=where / f"out-{level}.jsonl", teacher=teacher, n=args.n,
-                                    seed=level, langs=("python",), execute=False, decontaminate=False)
+                teacher = TeacherSpec(
+                    kind="openai", endpoint=url, concurrency=level, max_retries=0, max_new_tokens=args.max_new_tokens
+                )
+                opts = SynthOptions(
+                    source=source,
+                    output=where / f"out-{level}.jsonl",
+                    teacher=teacher,
+                    n=args.n,
+                    seed=level,
+                    langs=("python",),
+                    execute=False,
+                    decontaminate=False,
+                )
                 start = time.perf_counter()
                 summary = oss_instruct(opts)
                 elapsed = time.perf_counter() - start
                 rows.append((level, args.n / elapsed, summary.kept, elapsed))
-    label = f"stub, {args.latency:g} s/request" if args.server == "stub" else \
-        f"git octo serve, tiny model, max_new_tokens {args.max_new_tokens}"
+    label = (
+        f"stub, {args.latency:g} s/request"
+        if args.server == "stub"
+        else f"git octo serve, tiny model, max_new_tokens {args.max_new_tokens}"
+    )
     print(f"\n{datetime.date.today()} · {platform.node()} · {os.cpu_count()} cores · {label} · n={args.n}")
     print("| concurrency | samples/s | kept | wall s |\n|---:|---:|---:|---:|")
     for level, rate, kept, elapsed in rows:

@@ -50,8 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--attn", default="auto", help="auto, sdpa, eager, flash_attention_2")
     p.add_argument("--gradient-checkpointing", action="store_true")
     p.add_argument("--peak-tflops", type=float, help="device peak for MFU (default: table, or measured on CPU)")
-    p.add_argument("--rounds", type=int, default=1,
-                   help="alternate packed and unpacked runs this many times (evens out a busy machine)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate packed and unpacked runs this many times (evens out a busy machine)",
+    )
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--tiny", action="store_true", help="shrink the model and data for a CPU run")
     p.add_argument("--json", type=Path, help="also write the results here")
@@ -92,9 +96,16 @@ def write_model(path: Path, args: argparse.Namespace) -> None:
     )
     fast.save_pretrained(path)
     config = LlamaConfig(
-        vocab_size=args.vocab, hidden_size=args.hidden, intermediate_size=args.intermediate,
-        num_hidden_layers=args.layers, num_attention_heads=args.heads, num_key_value_heads=args.kv_heads,
-        max_position_embeddings=args.seq_len, eos_token_id=1, pad_token_id=2, bos_token_id=1,
+        vocab_size=args.vocab,
+        hidden_size=args.hidden,
+        intermediate_size=args.intermediate,
+        num_hidden_layers=args.layers,
+        num_attention_heads=args.heads,
+        num_key_value_heads=args.kv_heads,
+        max_position_embeddings=args.seq_len,
+        eos_token_id=1,
+        pad_token_id=2,
+        bos_token_id=1,
         tie_word_embeddings=False,
     )
     torch.manual_seed(0)
@@ -136,13 +147,27 @@ def run(
     from gitocto.train.config import build_config
     from gitocto.train.recipe import train
 
-    config = build_config({
-        "model": str(model_dir), "data": [str(data)], "output": str(out), "format": "octocoder",
-        "seq_len": args.seq_len, "batch_size": args.batch_size, "max_steps": args.steps, "lr": 1e-4,
-        "lr_scheduler": "constant", "packing": packing, "precision": args.precision,
-        "gradient_checkpointing": args.gradient_checkpointing, "attn_implementation": args.attn,
-        "overlong": "truncate", "peak_tflops": peak, "log_every": 1,
-    }, {})
+    config = build_config(
+        {
+            "model": str(model_dir),
+            "data": [str(data)],
+            "output": str(out),
+            "format": "octocoder",
+            "seq_len": args.seq_len,
+            "batch_size": args.batch_size,
+            "max_steps": args.steps,
+            "lr": 1e-4,
+            "lr_scheduler": "constant",
+            "packing": packing,
+            "precision": args.precision,
+            "gradient_checkpointing": args.gradient_checkpointing,
+            "attn_implementation": args.attn,
+            "overlong": "truncate",
+            "peak_tflops": peak,
+            "log_every": 1,
+        },
+        {},
+    )
     train(config)
     steps = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     return [s for s in steps if "tokens_per_s" in s][args.warmup :]
@@ -178,18 +203,28 @@ def main(argv: list[str] | None = None) -> int:
         write_data(root / "data.jsonl", lengths, args.vocab, rng)
         steps: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
         for r in range(args.rounds):
-            for packing in ((True, False) if r % 2 == 0 else (False, True)):
+            for packing in (True, False) if r % 2 == 0 else (False, True):
                 out = root / f"run-{r}-{'packed' if packing else 'unpacked'}"
                 steps[packing] += run(root / "model", root / "data.jsonl", out, packing, args, peak)
         packed, padded = summary(steps[True]), summary(steps[False])
-    n_params = (args.vocab * args.hidden * 2 + args.layers * (
-        4 * args.hidden * args.hidden * (1 + args.kv_heads / args.heads) / 2 + 3 * args.hidden * args.intermediate))
+    n_params = args.vocab * args.hidden * 2 + args.layers * (
+        4 * args.hidden * args.hidden * (1 + args.kv_heads / args.heads) / 2 + 3 * args.hidden * args.intermediate
+    )
     result = {
-        "device": device, "params_approx": int(n_params), "seq_len": args.seq_len, "batch_size": args.batch_size,
-        "steps": args.steps, "warmup": args.warmup, "rounds": args.rounds,
-        "threads": torch.get_num_threads(), "median_len": int(statistics.median(lengths)),
-        "mean_len": int(statistics.mean(lengths)), "peak_tflops": peak, "peak_source": peak_note,
-        "packed": packed, "unpacked": padded,
+        "device": device,
+        "params_approx": int(n_params),
+        "seq_len": args.seq_len,
+        "batch_size": args.batch_size,
+        "steps": args.steps,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+        "threads": torch.get_num_threads(),
+        "median_len": int(statistics.median(lengths)),
+        "mean_len": int(statistics.mean(lengths)),
+        "peak_tflops": peak,
+        "peak_source": peak_note,
+        "packed": packed,
+        "unpacked": padded,
         "packing_speedup_loss_tokens": packed["loss_tokens_per_s"] / padded["loss_tokens_per_s"],
     }
     print(json.dumps(result, indent=1))

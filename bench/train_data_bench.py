@@ -72,17 +72,37 @@ def load_once(config: Any, tokenizer: Any, *, bounded: bool = True) -> dict[str,
         setattr(corpus_module, "max_token_chars", max_token_chars)  # noqa: B010
     mb = sum(f.stat().st_size for source in config.data for f in data_files(source.path)) / 1e6
     return {
-        "seconds": seconds, "mb": mb, "mb_per_s": mb / seconds, "records": corpus.n_records,
+        "seconds": seconds,
+        "mb": mb,
+        "mb_per_s": mb / seconds,
+        "records": corpus.n_records,
         "samples": sum(len(g) for g in corpus.groups) + len(corpus.eval_samples),
-        "skipped": sum(corpus.skipped.values()), "skipped_early": sum(corpus.early.values()),
+        "skipped": sum(corpus.skipped.values()),
+        "skipped_early": sum(corpus.early.values()),
         "from_cache": corpus.stats.cached_files > 0,
     }
 
 
 def seconds_to_step_1(args: argparse.Namespace, model: str, output: Path, env: dict[str, str]) -> float:
     """Run `git octo train` and return the seconds from its start to its `step 1` line."""
-    cmd = [sys.executable, "-m", "gitocto", "train", "--config", str(args.config), "--model", model,
-           "--data", str(args.data), "--output", str(output), "--max-steps", "2", "--log-every", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gitocto",
+        "train",
+        "--config",
+        str(args.config),
+        "--model",
+        model,
+        "--data",
+        str(args.data),
+        "--output",
+        str(output),
+        "--max-steps",
+        "2",
+        "--log-every",
+        "1",
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     assert proc.stderr is not None
@@ -106,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         model = args.model or tiny_model(args.data, args.tokenizer_records, work)
         os.environ["XDG_CACHE_HOME"] = str(work / "cache-a")
-        config = build_config(load_recipe(args.config),
-                              {"model": model, "data": [str(args.data)], "output": str(work / "out")})
+        config = build_config(
+            load_recipe(args.config), {"model": model, "data": [str(args.data)], "output": str(work / "out")}
+        )
         tokenizer = load_tokenizer(model)
         rows: dict[str, dict[str, Any]] = {}
         rows["first run"] = load_once(config, tokenizer)
@@ -116,18 +137,24 @@ def main(argv: list[str] | None = None) -> int:
             config.data_cache = False
             rows["baseline: no bound, no cache"] = load_once(config, tokenizer, bounded=False)
         first = rows["first run"]
-        print(f"\ndata {args.data} ({first['mb']:.1f} MB, {first['records']:,} records), recipe {args.config.name}, "
-              f"seq_len {config.seq_len}, overlong {config.overlong}, tokenizer {type(tokenizer).__name__} "
-              f"(vocab {len(tokenizer):,})")
+        print(
+            f"\ndata {args.data} ({first['mb']:.1f} MB, {first['records']:,} records), recipe {args.config.name}, "
+            f"seq_len {config.seq_len}, overlong {config.overlong}, tokenizer {type(tokenizer).__name__} "
+            f"(vocab {len(tokenizer):,})"
+        )
         print("| load | seconds | MB/s | samples | skipped (of them before tokenizing) |")
         print("|---|---:|---:|---:|---:|")
         for name, r in rows.items():
-            print(f"| {name} | {r['seconds']:.2f} | {r['mb_per_s']:.1f} | {r['samples']:,} | "
-                  f"{r['skipped']:,} ({r['skipped_early']:,}) |")
+            print(
+                f"| {name} | {r['seconds']:.2f} | {r['mb_per_s']:.1f} | {r['samples']:,} | "
+                f"{r['skipped']:,} ({r['skipped_early']:,}) |"
+            )
         if args.baseline:
             base = rows["baseline: no bound, no cache"]["seconds"]
-            print(f"first run vs baseline: {base / first['seconds']:.1f}x faster; cached run vs first run: "
-                  f"{first['seconds'] / rows['cached run']['seconds']:.1f}x faster")
+            print(
+                f"first run vs baseline: {base / first['seconds']:.1f}x faster; cached run vs first run: "
+                f"{first['seconds'] / rows['cached run']['seconds']:.1f}x faster"
+            )
         report: dict[str, Any] = {"loads": rows}
         if not args.no_train:
             env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache-b"), "PYTHONPATH": str(ROOT)}

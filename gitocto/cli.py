@@ -54,102 +54,244 @@ def cli() -> None:
     """gitocto: git histories into training data, models finetuned and evaluated on them, help at commit time."""
 
 
-
-
 @cli.command("extract")
 @click.argument("repos", nargs=-1, metavar="[REPO]...")
-@click.option("-o", "--output", required=True,
-              help="A .jsonl, .jsonl.gz or .parquet file, a directory for shards, or - for JSONL on stdout.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="A .jsonl, .jsonl.gz or .parquet file, a directory for shards, or - for JSONL on stdout.",
+)
 @click.option("--rev", default=None, help="Revisions or a range git accepts (e.g. v1.0..main) [default: HEAD].")
 @click.option("--since", default=None, help="Only commits after this date (as git log --since).")
 @click.option("--until", default=None, help="Only commits before this date (as git log --until).")
 @click.option("--max-commits", type=click.IntRange(min=1), default=None, help="At most this many commits per repo.")
 @click.option("--include-merges", is_flag=True, help="Also merge commits (diffed against the first parent).")
-@click.option("--filter", "filter_name", default=None,
-              type=click.Choice(["none", *FILTERS]),
-              help="Apply CommitPack's rules, CommitPack's and CommitPackFT's, or those with our stricter verb list "
-              "and cleaning (commitpackft-strict) [default: none].")
+@click.option(
+    "--filter",
+    "filter_name",
+    default=None,
+    type=click.Choice(["none", *FILTERS]),
+    help="Apply CommitPack's rules, CommitPack's and CommitPackFT's, or those with our stricter verb list "
+    "and cleaning (commitpackft-strict) [default: none].",
+)
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="NAME", help="Turn a filter rule off (repeatable).")
 @click.option("--tokenizer", default=None, help="Tokenizer (directory or hub id) for CommitPackFT's length rule.")
-@click.option("--license", "license_id", default=None,
-              help="Licence of all records, as a GitHub key or SPDX id [default: from the licence file].")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=1_000_000, show_default=True,
-              help="Skip files larger than this many bytes (counted).")
+@click.option(
+    "--license",
+    "license_id",
+    default=None,
+    help="Licence of all records, as a GitHub key or SPDX id [default: from the licence file].",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Skip files larger than this many bytes (counted).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random drop of version bumps.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes (over chunks of commits, or over repositories with --repos-file).")
-@click.option("--format", "shard_format", type=click.Choice(["parquet", "jsonl", "jsonl.gz"]), default="parquet",
-              show_default=True, help="Format of the shards when -o is a directory.")
-@click.option("--repos-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="A file listing repositories (paths or clone URLs), one per line: one shard each in -o DIR.")
-@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Run repositories in local processes or as Ray tasks (one shard per repository in -o DIR).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes (over chunks of commits, or over repositories with --repos-file).",
+)
+@click.option(
+    "--format",
+    "shard_format",
+    type=click.Choice(["parquet", "jsonl", "jsonl.gz"]),
+    default="parquet",
+    show_default=True,
+    help="Format of the shards when -o is a directory.",
+)
+@click.option(
+    "--repos-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A file listing repositories (paths or clone URLs), one per line: one shard each in -o DIR.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Run repositories in local processes or as Ray tasks (one shard per repository in -o DIR).",
+)
 @click.option("--ray-address", default=None, help="A running Ray cluster [default: start a local Ray].")
-def extract_command(repos: tuple[str, ...], output: str, rev: str | None, since: str | None, until: str | None,
-                    max_commits: int | None, include_merges: bool, filter_name: str | None,
-                    skip_rules: tuple[str, ...], tokenizer: str | None, license_id: str | None, max_file_size: int,
-                    seed: int, workers: int, shard_format: str, repos_file: Path | None, engine: str,
-                    ray_address: str | None) -> int:
+def extract_command(
+    repos: tuple[str, ...],
+    output: str,
+    rev: str | None,
+    since: str | None,
+    until: str | None,
+    max_commits: int | None,
+    include_merges: bool,
+    filter_name: str | None,
+    skip_rules: tuple[str, ...],
+    tokenizer: str | None,
+    license_id: str | None,
+    max_file_size: int,
+    seed: int,
+    workers: int,
+    shard_format: str,
+    repos_file: Path | None,
+    engine: str,
+    ray_address: str | None,
+) -> int:
     """Walk repositories' histories into CommitPack-style records (code before, commit message, code after)."""
     from gitocto.extract import command
     from gitocto.extract.options import ExtractOptions
 
     options = ExtractOptions(
-        rev=rev, since=since, until=until, max_commits=max_commits, include_merges=include_merges,
-        filter=None if filter_name == "none" else filter_name, skip_rules=command.parse_skip_rules(skip_rules),
-        tokenizer=tokenizer, license=license_id, max_file_size=max_file_size, seed=seed, workers=workers,
+        rev=rev,
+        since=since,
+        until=until,
+        max_commits=max_commits,
+        include_merges=include_merges,
+        filter=None if filter_name == "none" else filter_name,
+        skip_rules=command.parse_skip_rules(skip_rules),
+        tokenizer=tokenizer,
+        license=license_id,
+        max_file_size=max_file_size,
+        seed=seed,
+        workers=workers,
     )
-    return command.run(command.Options(
-        output=output, repos=repos, extract=options, shard_format=shard_format, repos_file=repos_file, engine=engine,
-        ray_address=ray_address,
-    ))
+    return command.run(
+        command.Options(
+            output=output,
+            repos=repos,
+            extract=options,
+            shard_format=shard_format,
+            repos_file=repos_file,
+            engine=engine,
+            ray_address=ray_address,
+        )
+    )
+
 
 @cli.command("bench")
-@click.option("--task", default="all", show_default=True,
-              help="fix, fixdocs, explain, synthesize (comma list), or all (fix, explain, synthesize).")
+@click.option(
+    "--task",
+    default="all",
+    show_default=True,
+    help="fix, fixdocs, explain, synthesize (comma list), or all (fix, explain, synthesize).",
+)
 @click.option("--lang", default="all", show_default=True, help="python, js, java, go, cpp, rust (comma list) or all.")
 @click.option("--model", default=None, help="Model id or path (hf, vllm) or served model name (openai).")
 @click.option("--backend", type=click.Choice(BACKEND_KINDS), default=None, help="Backend that generates.")
 @click.option("--endpoint", default=None, help="OpenAI-compatible base URL for --backend openai.")
-@click.option("--prompt-format", default="octocoder", show_default=True,
-              type=click.Choice(["octocoder", "instruct", "continue", "chat"]), help="How prompts are laid out.")
+@click.option(
+    "--prompt-format",
+    default="octocoder",
+    show_default=True,
+    type=click.Choice(["octocoder", "instruct", "continue", "chat"]),
+    help="How prompts are laid out.",
+)
 @click.option("--n-samples", default=1, show_default=True, type=int, help="Samples per problem.")
 @click.option("--temperature", default=0.0, show_default=True, type=float, help="0 is greedy; the paper uses 0.2.")
 @click.option("--top-p", default=0.95, show_default=True, type=float, help="Nucleus sampling mass.")
 @click.option("--max-new-tokens", default=512, show_default=True, type=int, help="Most tokens per sample.")
 @click.option("--limit", default=None, type=int, help="Only the first N problems of each language.")
-@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Directory of <lang>.jsonl files [default: bigcode/humanevalpack from the hub].")
-@click.option("--generations", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Score this generations file (from an earlier run) instead of generating.")
-@click.option("--check", type=click.Choice(["canonical", "buggy"]), default=None,
-              help="Run the dataset's own solutions: canonical must all pass, buggy must all fail.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Directory of <lang>.jsonl files [default: bigcode/humanevalpack from the hub].",
+)
+@click.option(
+    "--generations",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Score this generations file (from an earlier run) instead of generating.",
+)
+@click.option(
+    "--check",
+    type=click.Choice(["canonical", "buggy"]),
+    default=None,
+    help="Run the dataset's own solutions: canonical must all pass, buggy must all fail.",
+)
 @click.option("--workers", default=None, type=int, help="Programs run at once [default: one per core].")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              default=Path("humanevalpack-results.json"), show_default=True,
-              help="Results JSON; generations and per-sample results are saved beside it (a rerun resumes).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("humanevalpack-results.json"),
+    show_default=True,
+    help="Results JSON; generations and per-sample results are saved beside it (a rerun resumes).",
+)
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write a PNG bar chart.")
 @click.option("--timeout", type=float, default=None, help="Seconds per backend request (openai).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
-@click.option("--sandbox", type=click.Choice(["auto", "strict"]), default="auto", show_default=True,
-              help="strict: refuse to run programs where bubblewrap cannot isolate them (auto warns and falls back).")
-@click.option("--protocol", type=click.Choice(["paper"]), default=None,
-              help="paper: n=20, temperature 0.2, top-p 0.95, 2048 tokens of prompt + answer (overrides those flags).")
+@click.option(
+    "--sandbox",
+    type=click.Choice(["auto", "strict"]),
+    default="auto",
+    show_default=True,
+    help="strict: refuse to run programs where bubblewrap cannot isolate them (auto warns and falls back).",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["paper"]),
+    default=None,
+    help="paper: n=20, temperature 0.2, top-p 0.95, 2048 tokens of prompt + answer (overrides those flags).",
+)
 @click.option("--max-length", type=int, default=None, help="Most tokens of prompt + answer (as the paper counts).")
-def bench_command(task: str, lang: str, model: str | None, backend: str | None, endpoint: str | None,
-                  prompt_format: str, n_samples: int, temperature: float, top_p: float, max_new_tokens: int,
-                  limit: int | None, data_dir: Path | None, generations: Path | None, check: str | None,
-                  workers: int | None, output: Path, plot: Path | None, timeout: float | None, seed: int,
-                  sandbox: str, protocol: str | None, max_length: int | None) -> int:
+def bench_command(
+    task: str,
+    lang: str,
+    model: str | None,
+    backend: str | None,
+    endpoint: str | None,
+    prompt_format: str,
+    n_samples: int,
+    temperature: float,
+    top_p: float,
+    max_new_tokens: int,
+    limit: int | None,
+    data_dir: Path | None,
+    generations: Path | None,
+    check: str | None,
+    workers: int | None,
+    output: Path,
+    plot: Path | None,
+    timeout: float | None,
+    seed: int,
+    sandbox: str,
+    protocol: str | None,
+    max_length: int | None,
+) -> int:
     """HumanEvalPack (fix, explain, synthesize × 6 languages), executed in a sandbox; pass@k next to the paper's."""
     from gitocto.bench import command
 
-    return command.run(command.Options(
-        task=task, lang=lang, model=model, backend=backend, endpoint=endpoint, prompt_format=prompt_format,
-        n_samples=n_samples, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, limit=limit,
-        data_dir=data_dir, generations=generations, check=check, workers=workers, output=output, plot=plot,
-        timeout=timeout, seed=seed, protocol=protocol, max_length=max_length, sandbox=sandbox,
-    ))
+    return command.run(
+        command.Options(
+            task=task,
+            lang=lang,
+            model=model,
+            backend=backend,
+            endpoint=endpoint,
+            prompt_format=prompt_format,
+            n_samples=n_samples,
+            temperature=temperature,
+            top_p=top_p,
+            max_new_tokens=max_new_tokens,
+            limit=limit,
+            data_dir=data_dir,
+            generations=generations,
+            check=check,
+            workers=workers,
+            output=output,
+            plot=plot,
+            timeout=timeout,
+            seed=seed,
+            protocol=protocol,
+            max_length=max_length,
+            sandbox=sandbox,
+        )
+    )
+
 
 @cli.command("serve")
 @click.option("--model", "-m", required=True, help="Model id or local directory (transformers format).")
@@ -163,62 +305,138 @@ def bench_command(task: str, lang: str, model: str | None, backend: str | None, 
     type=click.Choice(DTYPES),
     help="Weights dtype; auto is bf16 on CUDA, fp32 on CPU.",
 )
-@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1),
-              help="Most sequences generated at once; concurrent requests share batches.")
-@click.option("--served-model-name", default=None,
-              help="The model's name in /v1/models and in responses [default: the model directory's name, or the id].")
-@click.option("--max-tokens-limit", default=4096, show_default=True, type=click.IntRange(min=1),
-              help="Most tokens one reply may have; requests asking more are capped (also by the model's context).")
-@click.option("--max-request-bytes", default=2 * 1024 * 1024, show_default=True, type=click.IntRange(min=1),
-              help="Largest request body; larger ones get 413.")
-def serve_command(model: str, host: str, port: int, device: str | None, dtype: str, batch_size: int,
-                  served_model_name: str | None, max_tokens_limit: int, max_request_bytes: int) -> int:
+@click.option(
+    "--batch-size",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most sequences generated at once; concurrent requests share batches.",
+)
+@click.option(
+    "--served-model-name",
+    default=None,
+    help="The model's name in /v1/models and in responses [default: the model directory's name, or the id].",
+)
+@click.option(
+    "--max-tokens-limit",
+    default=4096,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most tokens one reply may have; requests asking more are capped (also by the model's context).",
+)
+@click.option(
+    "--max-request-bytes",
+    default=2 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest request body; larger ones get 413.",
+)
+def serve_command(
+    model: str,
+    host: str,
+    port: int,
+    device: str | None,
+    dtype: str,
+    batch_size: int,
+    served_model_name: str | None,
+    max_tokens_limit: int,
+    max_request_bytes: int,
+) -> int:
     """Serve a model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions)."""
     from gitocto.backends import command
 
-    return command.run(command.Options(
-        model=model, host=host, port=port, device=device, dtype=dtype, batch_size=batch_size,
-        served_model_name=served_model_name, max_tokens_limit=max_tokens_limit, max_request_bytes=max_request_bytes,
-    ))
+    return command.run(
+        command.Options(
+            model=model,
+            host=host,
+            port=port,
+            device=device,
+            dtype=dtype,
+            batch_size=batch_size,
+            served_model_name=served_model_name,
+            max_tokens_limit=max_tokens_limit,
+            max_request_bytes=max_request_bytes,
+        )
+    )
+
 
 def _backend_options(func: click.decorators.FC) -> click.decorators.FC:
     """The flags that override git config's octo.backend, octo.model, octo.endpoint and octo.timeout."""
-    for option in reversed([
-        click.option("--backend", type=click.Choice(MSG_BACKENDS), default=None,
-                     help="Backend [default: git config octo.backend, else nn]."),
-        click.option("--model", default=None, help="Model id or path [default: git config octo.model]."),
-        click.option("--endpoint", default=None, help="OpenAI-compatible URL [default: git config octo.endpoint]."),
-        click.option("--timeout", type=float, default=None,
-                     help="Seconds to wait for a model [default: msg: git config octo.timeout, else 2; fix: 300]."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--backend",
+                type=click.Choice(MSG_BACKENDS),
+                default=None,
+                help="Backend [default: git config octo.backend, else nn].",
+            ),
+            click.option("--model", default=None, help="Model id or path [default: git config octo.model]."),
+            click.option("--endpoint", default=None, help="OpenAI-compatible URL [default: git config octo.endpoint]."),
+            click.option(
+                "--timeout",
+                type=float,
+                default=None,
+                help="Seconds to wait for a model [default: msg: git config octo.timeout, else 2; fix: 300].",
+            ),
+        ]
+    ):
         func = option(func)
     return func
 
 
 @cli.command("msg")
-@click.option("--diff", "rev", default=None, metavar="REV",
-              help="Suggest for commit REV (from the history before it) instead of the staged change.")
+@click.option(
+    "--diff",
+    "rev",
+    default=None,
+    metavar="REV",
+    help="Suggest for commit REV (from the history before it) instead of the staged change.",
+)
 @_backend_options
-def msg_command(rev: str | None, backend: str | None, model: str | None, endpoint: str | None,
-                timeout: float | None) -> int:
+def msg_command(
+    rev: str | None, backend: str | None, model: str | None, endpoint: str | None, timeout: float | None
+) -> int:
     """Print a suggested commit message for the staged change."""
     from gitocto.msg import command
 
-    return command.run(command.Options(cwd=os.getcwd(), rev=rev, backend=backend, model=model, endpoint=endpoint,
-                                       timeout=timeout))
+    return command.run(
+        command.Options(cwd=os.getcwd(), rev=rev, backend=backend, model=model, endpoint=endpoint, timeout=timeout)
+    )
+
 
 @cli.command("fix")
-@click.option("--check", "check_cmd", default=None, metavar="CMD",
-              help="A command (e.g. your tests) whose failure also asks the model for a repair.")
+@click.option(
+    "--check",
+    "check_cmd",
+    default=None,
+    metavar="CMD",
+    help="A command (e.g. your tests) whose failure also asks the model for a repair.",
+)
 @click.option("--apply", "apply_fix", is_flag=True, help="Write repairs to the working tree (never the index).")
 @_backend_options
-def fix_command(check_cmd: str | None, apply_fix: bool, backend: str | None, model: str | None,
-                endpoint: str | None, timeout: float | None) -> int:
+def fix_command(
+    check_cmd: str | None,
+    apply_fix: bool,
+    backend: str | None,
+    model: str | None,
+    endpoint: str | None,
+    timeout: float | None,
+) -> int:
     """Report syntax errors in staged files; with a model backend, suggest repairs as a diff."""
     from gitocto.fix import command
 
-    return command.run(command.Options(cwd=os.getcwd(), check_cmd=check_cmd, apply=apply_fix, backend=backend,
-                                       model=model, endpoint=endpoint, timeout=timeout))
+    return command.run(
+        command.Options(
+            cwd=os.getcwd(),
+            check_cmd=check_cmd,
+            apply=apply_fix,
+            backend=backend,
+            model=model,
+            endpoint=endpoint,
+            timeout=timeout,
+        )
+    )
+
 
 @cli.group("hooks")
 def hooks_group() -> None:
@@ -233,6 +451,7 @@ def hooks_install_command(names: tuple[str, ...]) -> int:
 
     return command.run_install(command.InstallOptions(cwd=os.getcwd(), names=names))
 
+
 @hooks_group.command("uninstall")
 @click.argument("names", nargs=-1, type=click.Choice(HOOK_NAMES))
 def hooks_uninstall_command(names: tuple[str, ...]) -> int:
@@ -241,13 +460,15 @@ def hooks_uninstall_command(names: tuple[str, ...]) -> int:
 
     return command.run_uninstall(command.UninstallOptions(cwd=os.getcwd(), names=names))
 
+
 @cli.command("train")
 @click.option("--config", "config_path", type=click.Path(), help="Recipe YAML (train/*.yaml); flags override it.")
 @click.option("--model", "-m", help="Model id or local directory (transformers format).")
 @click.option("--data", "-d", multiple=True, help="JSONL/JSONL.gz/Parquet file or directory; PATH:WEIGHT to mix.")
 @click.option("--output", "-o", help="Directory for checkpoints, metrics and the final model.")
-@click.option("--format", "fmt", type=click.Choice(train_config.FORMATS),
-              help="Prompt format [recipe, else octocoder].")
+@click.option(
+    "--format", "fmt", type=click.Choice(train_config.FORMATS), help="Prompt format [recipe, else octocoder]."
+)
 @click.option("--max-steps", type=click.IntRange(min=1), help="Optimizer steps (overrides --epochs).")
 @click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Passes over the data [1].")
 @click.option("--seq-len", type=click.IntRange(min=16), help="Tokens per sequence (packed row) [2048].")
@@ -261,8 +482,13 @@ def hooks_uninstall_command(names: tuple[str, ...]) -> int:
 @click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None, help="[on with CUDA].")
 @click.option("--optim", type=click.Choice(train_config.OPTIMIZERS), help="Optimizer [adamw].")
 @click.option("--save-every", type=click.IntRange(min=0), help="Checkpoint every N steps [0: off].")
-@click.option("--resume", is_flag=False, flag_value="latest", default=None,
-              help="Continue from a checkpoint: a checkpoint dir, or alone for the newest under --output.")
+@click.option(
+    "--resume",
+    is_flag=False,
+    flag_value="latest",
+    default=None,
+    help="Continue from a checkpoint: a checkpoint dir, or alone for the newest under --output.",
+)
 @click.option("--eval-fraction", type=click.FloatRange(0, 1, max_open=True), help="Held-out share for eval [0].")
 @click.option("--eval-every", type=click.IntRange(min=0), help="Eval loss every N steps [0: at the end].")
 @click.option("--log-every", type=click.IntRange(min=1), help="Log every N steps [1].")
@@ -270,63 +496,154 @@ def hooks_uninstall_command(names: tuple[str, ...]) -> int:
 @click.option("--report-to", multiple=True, help="Tracker: tensorboard, wandb, mlflow, ... (repeatable).")
 @click.option("--peak-tflops", type=float, help="Device peak TFLOP/s for MFU when the device is not in the table.")
 @click.option("--bench", "bench_args", help="After training run `git octo bench --model OUTPUT <ARGS>`.")
-def train_command(config_path: str | None, fmt: str | None, bench_args: str | None, data: tuple[str, ...],
-                  report_to: tuple[str, ...], **flags: Any) -> int:
+def train_command(
+    config_path: str | None,
+    fmt: str | None,
+    bench_args: str | None,
+    data: tuple[str, ...],
+    report_to: tuple[str, ...],
+    **flags: Any,
+) -> int:
     """Finetune a causal code LM on commit records and instruction data (loss on the answer only)."""
     from gitocto.train import command
 
-    return command.run(command.Options(config_path=config_path, format=fmt, bench=bench_args, data=data,
-                                       report_to=report_to, **flags))
+    return command.run(
+        command.Options(config_path=config_path, format=fmt, bench=bench_args, data=data, report_to=report_to, **flags)
+    )
+
 
 def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
     """The flags every synth method shares: source, output, teacher, seeds and filters."""
-    for option in reversed([
-        click.option("--source", required=True, type=click.Path(path_type=Path, exists=True),
-                     help="A git repository (files at --rev) or a JSONL/Parquet file of extracted records."),
-        click.option("--rev", default="HEAD", show_default=True, help="Revision whose files seed a repository run."),
-        click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
-                     help="Output .jsonl/.jsonl.gz/.parquet; a rerun resumes from OUTPUT.state."),
-        click.option("-n", "n", default=100, show_default=True, type=click.IntRange(min=1),
-                     help="Seeds (oss-instruct) or raw functions (wavecoder) to ask the teacher about."),
-        click.option("--seed", default=0, show_default=True, type=int, help="Seed for sampling seeds and coresets."),
-        click.option("--langs", default="python", show_default=True,
-                     help="python, javascript, java, go, cpp, rust (comma list) or all."),
-        click.option("--teacher", "teacher_kind", type=click.Choice(TEACHER_KINDS), default="openai",
-                     show_default=True, help="Backend that writes the samples."),
-        click.option("--model", default=None, help="Teacher model (served name for openai; id or path otherwise)."),
-        click.option("--endpoint", default=None, help="OpenAI-compatible base URL of the teacher."),
-        click.option("--concurrency", default=8, show_default=True, type=click.IntRange(min=1),
-                     help="Teacher requests in flight at once (openai)."),
-        click.option("--max-retries", default=3, show_default=True, type=click.IntRange(min=0),
-                     help="Retries per request, with exponential backoff (openai)."),
-        click.option("--timeout", default=None, type=float, help="Seconds per teacher request."),
-        click.option("--temperature", default=None, type=click.FloatRange(min=0),
-                     help="[default: the recipe's: 0, or 1 for wavecoder's published recipe]"),
-        click.option("--max-new-tokens", default=None, type=click.IntRange(min=1),
-                     help="Most tokens per teacher reply [default: the recipe's: 1024; magicoder 2500; "
-                          "published wavecoder 512]."),
-        click.option("--prompt-format", type=click.Choice(["chat", "completion"]), default="chat",
-                     show_default=True,
-                     help="chat: the teacher's chat template; completion: plain prompts, for a model without one."),
-        click.option("--tests/--no-tests", default=True, show_default=True,
-                     help="Ask the teacher for tests too."),
-        click.option("--execute/--no-execute", default=True, show_default=True,
-                     help="Keep only samples whose tests pass in the sandbox."),
-        click.option("--decontaminate/--no-decontaminate", default=True, show_default=True,
-                     help="Drop samples that leak a benchmark (see --benchmark)."),
-        click.option("--benchmark", "benchmarks", multiple=True, metavar="NAME[=PATH]",
-                     help="Benchmark to decontaminate against, from a local file or the hub (repeatable): "
-                          "humanevalpack, humaneval, mbpp, apps, ds1000, gsm8k [default: humanevalpack, mbpp, "
-                          "apps, ds1000, gsm8k]."),
-        click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-                     help="HumanEvalPack <lang>.jsonl files [default: as git octo bench]."),
-        click.option("--near-threshold", default=0.7, show_default=True, type=click.FloatRange(0, 1, min_open=True),
-                     help="MinHash Jaccard at which two samples are near-duplicates."),
-        click.option("--workers", default=None, type=click.IntRange(min=1),
-                     help="Sandboxed test programs run at once [one per core]."),
-        click.option("--sandbox", type=click.Choice(["auto", "strict"]), default="auto", show_default=True,
-                     help="strict: refuse to run tests where bubblewrap cannot isolate them (auto warns, falls back)."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--source",
+                required=True,
+                type=click.Path(path_type=Path, exists=True),
+                help="A git repository (files at --rev) or a JSONL/Parquet file of extracted records.",
+            ),
+            click.option(
+                "--rev", default="HEAD", show_default=True, help="Revision whose files seed a repository run."
+            ),
+            click.option(
+                "-o",
+                "--output",
+                required=True,
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Output .jsonl/.jsonl.gz/.parquet; a rerun resumes from OUTPUT.state.",
+            ),
+            click.option(
+                "-n",
+                "n",
+                default=100,
+                show_default=True,
+                type=click.IntRange(min=1),
+                help="Seeds (oss-instruct) or raw functions (wavecoder) to ask the teacher about.",
+            ),
+            click.option(
+                "--seed", default=0, show_default=True, type=int, help="Seed for sampling seeds and coresets."
+            ),
+            click.option(
+                "--langs",
+                default="python",
+                show_default=True,
+                help="python, javascript, java, go, cpp, rust (comma list) or all.",
+            ),
+            click.option(
+                "--teacher",
+                "teacher_kind",
+                type=click.Choice(TEACHER_KINDS),
+                default="openai",
+                show_default=True,
+                help="Backend that writes the samples.",
+            ),
+            click.option("--model", default=None, help="Teacher model (served name for openai; id or path otherwise)."),
+            click.option("--endpoint", default=None, help="OpenAI-compatible base URL of the teacher."),
+            click.option(
+                "--concurrency",
+                default=8,
+                show_default=True,
+                type=click.IntRange(min=1),
+                help="Teacher requests in flight at once (openai).",
+            ),
+            click.option(
+                "--max-retries",
+                default=3,
+                show_default=True,
+                type=click.IntRange(min=0),
+                help="Retries per request, with exponential backoff (openai).",
+            ),
+            click.option("--timeout", default=None, type=float, help="Seconds per teacher request."),
+            click.option(
+                "--temperature",
+                default=None,
+                type=click.FloatRange(min=0),
+                help="[default: the recipe's: 0, or 1 for wavecoder's published recipe]",
+            ),
+            click.option(
+                "--max-new-tokens",
+                default=None,
+                type=click.IntRange(min=1),
+                help="Most tokens per teacher reply [default: the recipe's: 1024; magicoder 2500; "
+                "published wavecoder 512].",
+            ),
+            click.option(
+                "--prompt-format",
+                type=click.Choice(["chat", "completion"]),
+                default="chat",
+                show_default=True,
+                help="chat: the teacher's chat template; completion: plain prompts, for a model without one.",
+            ),
+            click.option("--tests/--no-tests", default=True, show_default=True, help="Ask the teacher for tests too."),
+            click.option(
+                "--execute/--no-execute",
+                default=True,
+                show_default=True,
+                help="Keep only samples whose tests pass in the sandbox.",
+            ),
+            click.option(
+                "--decontaminate/--no-decontaminate",
+                default=True,
+                show_default=True,
+                help="Drop samples that leak a benchmark (see --benchmark).",
+            ),
+            click.option(
+                "--benchmark",
+                "benchmarks",
+                multiple=True,
+                metavar="NAME[=PATH]",
+                help="Benchmark to decontaminate against, from a local file or the hub (repeatable): "
+                "humanevalpack, humaneval, mbpp, apps, ds1000, gsm8k [default: humanevalpack, mbpp, "
+                "apps, ds1000, gsm8k].",
+            ),
+            click.option(
+                "--data-dir",
+                type=click.Path(path_type=Path, file_okay=False),
+                default=None,
+                help="HumanEvalPack <lang>.jsonl files [default: as git octo bench].",
+            ),
+            click.option(
+                "--near-threshold",
+                default=0.7,
+                show_default=True,
+                type=click.FloatRange(0, 1, min_open=True),
+                help="MinHash Jaccard at which two samples are near-duplicates.",
+            ),
+            click.option(
+                "--workers",
+                default=None,
+                type=click.IntRange(min=1),
+                help="Sandboxed test programs run at once [one per core].",
+            ),
+            click.option(
+                "--sandbox",
+                type=click.Choice(["auto", "strict"]),
+                default="auto",
+                show_default=True,
+                help="strict: refuse to run tests where bubblewrap cannot isolate them (auto warns, falls back).",
+            ),
+        ]
+    ):
         func = option(func)
     return func
 
@@ -338,24 +655,43 @@ def synth_group() -> None:
 
 @synth_group.command("oss-instruct")
 @_synth_options
-@click.option("--recipe", type=click.Choice(["gitocto", "magicoder"]), default="gitocto", show_default=True,
-              help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.")
+@click.option(
+    "--recipe",
+    type=click.Choice(["gitocto", "magicoder"]),
+    default="gitocto",
+    show_default=True,
+    help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.",
+)
 def synth_oss_instruct_command(**flags: Any) -> int:
     """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
     from gitocto.synth import command
 
     return command.run_oss_instruct(command.OssInstructOptions(**flags))
 
+
 @synth_group.command("wavecoder")
-@click.option("--task", type=click.Choice(["generation", "summarization", "repair", "translation"]),
-              default="generation", show_default=True, help="The WaveCoder task to build examples for.")
-@click.option("--embedding-model", default=None,
-              help="sentence-transformers model (path) for the coreset [default: all-MiniLM-L6-v2, shipped].")
+@click.option(
+    "--task",
+    type=click.Choice(["generation", "summarization", "repair", "translation"]),
+    default="generation",
+    show_default=True,
+    help="The WaveCoder task to build examples for.",
+)
+@click.option(
+    "--embedding-model",
+    default=None,
+    help="sentence-transformers model (path) for the coreset [default: all-MiniLM-L6-v2, shipped].",
+)
 @click.option("--discriminator-model", default=None, help="A different model judges the examples.")
 @click.option("--discriminator-endpoint", default=None, help="A different OpenAI-compatible server judges them.")
-@click.option("--recipe", type=click.Choice(["gitocto", "wavecoder"]), default="gitocto", show_default=True,
-              help="gitocto: our sectioned prompts, checklist and tests; wavecoder: microsoft/WaveCoder as published "
-                   "(generation only).")
+@click.option(
+    "--recipe",
+    type=click.Choice(["gitocto", "wavecoder"]),
+    default="gitocto",
+    show_default=True,
+    help="gitocto: our sectioned prompts, checklist and tests; wavecoder: microsoft/WaveCoder as published "
+    "(generation only).",
+)
 @_synth_options
 def synth_wavecoder_command(**flags: Any) -> int:
     """WaveCoder: k-center coreset of functions, generator guided by good/bad pools, checklist discriminator."""
@@ -363,25 +699,60 @@ def synth_wavecoder_command(**flags: Any) -> int:
 
     return command.run_wavecoder(command.WavecoderOptions(**flags))
 
+
 @cli.command("decontaminate")
 @click.argument("input_path", metavar="IN", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Clean records (.jsonl, .jsonl.gz or .parquet).")
-@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="HumanEvalPack <lang>.jsonl files [default: as git octo bench].")
-@click.option("--benchmark", "benchmarks", multiple=True, metavar="NAME[=PATH]",
-              help="Benchmark to check against, from a local file or the hub (repeatable): humanevalpack, humaneval, "
-                   "mbpp, apps, ds1000, gsm8k [default: humanevalpack, mbpp, apps, ds1000, gsm8k].")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Clean records (.jsonl, .jsonl.gz or .parquet).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="HumanEvalPack <lang>.jsonl files [default: as git octo bench].",
+)
+@click.option(
+    "--benchmark",
+    "benchmarks",
+    multiple=True,
+    metavar="NAME[=PATH]",
+    help="Benchmark to check against, from a local file or the hub (repeatable): humanevalpack, humaneval, "
+    "mbpp, apps, ds1000, gsm8k [default: humanevalpack, mbpp, apps, ds1000, gsm8k].",
+)
 @click.option("--fields", default=None, help="Comma list of fields to check [default: every text field].")
-@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Also write every drop (record, field, rule, benchmark task) to this JSON file.")
-def decontaminate_command(input_path: Path, output: Path, data_dir: Path | None, benchmarks: tuple[str, ...],
-                          fields: str | None, report_path: Path | None) -> int:
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write every drop (record, field, rule, benchmark task) to this JSON file.",
+)
+def decontaminate_command(
+    input_path: Path,
+    output: Path,
+    data_dir: Path | None,
+    benchmarks: tuple[str, ...],
+    fields: str | None,
+    report_path: Path | None,
+) -> int:
     """Drop records containing text of HumanEval(Pack), MBPP, APPS, DS-1000 or GSM8K."""
     from gitocto.decontam import command
 
-    return command.run(command.Options(input_path=input_path, output=output, data_dir=data_dir,
-                                       benchmarks=benchmarks, fields=fields, report_path=report_path))
+    return command.run(
+        command.Options(
+            input_path=input_path,
+            output=output,
+            data_dir=data_dir,
+            benchmarks=benchmarks,
+            fields=fields,
+            report_path=report_path,
+        )
+    )
+
 
 @cli.command("dedup")
 @click.argument("inputs", nargs=-1, required=True, metavar="IN...")
@@ -391,19 +762,38 @@ def decontaminate_command(input_path: Path, output: Path, data_dir: Path | None,
 @click.option("--num-perm", default=128, show_default=True, type=click.IntRange(min=16), help="MinHash permutations.")
 @click.option("--shingle", default=5, show_default=True, type=click.IntRange(min=1), help="Tokens per shingle.")
 @click.option("--seed", default=1, show_default=True, type=int, help="MinHash seed.")
-@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Compute signatures in this process or as Ray tasks (same result).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Compute signatures in this process or as Ray tasks (same result).",
+)
 @click.option("--ray-address", default=None, help="A running Ray cluster [default: start a local Ray].")
 @click.option("--workers", default=None, type=click.IntRange(min=1), help="CPUs for the local Ray [all cores].")
-def dedup_command(inputs: tuple[str, ...], output: str, field: str, threshold: float, num_perm: int, shingle: int,
-                  seed: int, engine: str, ray_address: str | None, workers: int | None) -> int:
+def dedup_command(
+    inputs: tuple[str, ...],
+    output: str,
+    field: str,
+    threshold: float,
+    num_perm: int,
+    shingle: int,
+    seed: int,
+    engine: str,
+    ray_address: str | None,
+    workers: int | None,
+) -> int:
     """Remove exact and near-duplicate records (MinHash + LSH) across JSONL/Parquet files or shard directories."""
     from gitocto.dedup import command
     from gitocto.dedup.corpus import Settings
 
     settings = Settings(field=field, threshold=threshold, num_perm=num_perm, shingle=shingle, seed=seed)
-    return command.run(command.Options(inputs=inputs, output=output, settings=settings, engine=engine,
-                                       ray_address=ray_address, workers=workers))
+    return command.run(
+        command.Options(
+            inputs=inputs, output=output, settings=settings, engine=engine, ray_address=ray_address, workers=workers
+        )
+    )
+
 
 @cli.command("stats")
 @click.argument("inputs", nargs=-1, required=True, metavar="IN...")
@@ -414,6 +804,7 @@ def stats_command(inputs: tuple[str, ...], plot_dir: str | None) -> int:
 
     return command.run(command.Options(inputs=inputs, plot_dir=plot_dir))
 
+
 @cli.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for scripts).")
 def doctor_command(as_json: bool) -> int:
@@ -421,6 +812,7 @@ def doctor_command(as_json: bool) -> int:
     from gitocto.doctor import command
 
     return command.run(command.Options(as_json=as_json))
+
 
 def _exit_now_if_threads_linger(code: int) -> None:
     # After Ctrl-C a process pool's manager thread can wait forever on a worker that died mid-message, and the

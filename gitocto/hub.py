@@ -199,8 +199,11 @@ def explain(message: str) -> str:
     serve; otherwise `message` unchanged."""
     for name, instead in _state.unreachable.items():
         if name in message:
-            where = "is offline (HF_HUB_OFFLINE)" if _state.address is None else (
-                f"cannot be reached ({_state.address[0]}:{_state.address[1]})")
+            where = (
+                "is offline (HF_HUB_OFFLINE)"
+                if _state.address is None
+                else (f"cannot be reached ({_state.address[0]}:{_state.address[1]})")
+            )
             return f"{name} is not in the local Hugging Face cache and the hub {where}; {instead}"
     return message
 

@@ -40,8 +40,9 @@ def _paragraphs(text: str) -> list[str]:
     return out
 
 
-def _commands(group: click.Group, ctx: click.Context, path: tuple[str, ...]) -> Iterator[
-        tuple[tuple[str, ...], click.Command, click.Context]]:
+def _commands(
+    group: click.Group, ctx: click.Context, path: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], click.Command, click.Context]]:
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         if command is None or command.hidden:

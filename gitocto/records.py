@@ -59,8 +59,12 @@ PARQUET, JSONL, JSONL_GZ = "parquet", "jsonl", "jsonl.gz"
 FORMATS = (PARQUET, JSONL, JSONL_GZ)
 # Longest first, so ".jsonl.gz" is not taken for a foreign ".gz".
 SUFFIXES: dict[str, str] = {
-    ".jsonl.gz": JSONL_GZ, ".ndjson.gz": JSONL_GZ, ".json.gz": JSONL_GZ,
-    ".jsonl": JSONL, ".ndjson": JSONL, ".json": JSONL,
+    ".jsonl.gz": JSONL_GZ,
+    ".ndjson.gz": JSONL_GZ,
+    ".json.gz": JSONL_GZ,
+    ".jsonl": JSONL,
+    ".ndjson": JSONL,
+    ".json": JSONL,
     ".parquet": PARQUET,
 }
 # The reasons a skipped line is counted under.
@@ -83,6 +87,7 @@ ROW_GROUP_BYTES = 32 << 20
 
 # -- names -------------------------------------------------------------------------------------------------------
 
+
 def _suffix(path: str | Path) -> str | None:
     name = str(path).lower()
     return next((s for s in SUFFIXES if name.endswith(s)), None)
@@ -104,6 +109,7 @@ def record_format(path: str | Path) -> str:
 
 def record_files(directory: Path) -> list[Path]:
     """The record files under `directory`, recursively, in name order (hidden names and plain .json left out)."""
+
     def wanted(path: Path) -> bool:
         hidden = any(part.startswith(".") for part in path.relative_to(directory).parts)
         suffix = _suffix(path)
@@ -133,6 +139,7 @@ def corpus_files(inputs: Sequence[str | Path]) -> list[Path]:
 
 
 # -- reading -----------------------------------------------------------------------------------------------------
+
 
 def _loads(line: bytes) -> Any:
     try:
@@ -224,6 +231,7 @@ def iter_files(files: Iterable[Path]) -> Iterator[dict[str, Any]]:
 
 # -- writing -----------------------------------------------------------------------------------------------------
 
+
 class AtomicWrite:
     """A temporary path beside `path`, renamed over it by `commit()` and removed by `discard()`.
 
@@ -239,8 +247,9 @@ class AtomicWrite:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return self.tmp
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.commit()
         else:
@@ -347,25 +356,37 @@ def arrow_tables(records: Sequence[Mapping[str, object]], schema: pa.Schema) -> 
     for i, record in enumerate(records):
         size += sum(len(v) for v in record.values() if isinstance(v, str))
         if size >= ROW_GROUP_BYTES:
-            yield table(records[start:i + 1])
+            yield table(records[start : i + 1])
             start, size = i + 1, 0
     if start < len(records) or not records:
         yield table(records[start:])
 
 
-def parquet_writer(path: Path, schema: pa.Schema, compression: str = PARQUET_COMPRESSION,
-                   dictionary: bool | Sequence[str] = True) -> pq.ParquetWriter:
+def parquet_writer(
+    path: Path, schema: pa.Schema, compression: str = PARQUET_COMPRESSION, dictionary: bool | Sequence[str] = True
+) -> pq.ParquetWriter:
     """A Parquet writer with gitocto's compression (zstd level 3) and dictionary encoding of `dictionary`."""
     import pyarrow.parquet as pq
 
     level = PARQUET_COMPRESSION_LEVEL if compression == PARQUET_COMPRESSION else None
-    return pq.ParquetWriter(path, schema, compression=compression, compression_level=level,
-                            use_dictionary=dictionary if isinstance(dictionary, bool) else list(dictionary))
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression=compression,
+        compression_level=level,
+        use_dictionary=dictionary if isinstance(dictionary, bool) else list(dictionary),
+    )
 
 
-def write_records(path: Path, records: Sequence[Mapping[str, object]], *, schema: pa.Schema | None = None,
-                  dictionary: bool | Sequence[str] = True, compression: str = PARQUET_COMPRESSION,
-                  pool: ThreadPoolExecutor | None = None) -> None:
+def write_records(
+    path: Path,
+    records: Sequence[Mapping[str, object]],
+    *,
+    schema: pa.Schema | None = None,
+    dictionary: bool | Sequence[str] = True,
+    compression: str = PARQUET_COMPRESSION,
+    pool: ThreadPoolExecutor | None = None,
+) -> None:
     """Write `records` to `path` atomically, in the format its name asks for (`record_format`).
 
     JSONL through orjson; gzip in independent members (compressed on `pool` when given); Parquet with `schema`

@@ -28,7 +28,12 @@ def test_plain_lines_are_written_as_they_are(capsys: pytest.CaptureFixture[str])
 def test_piped_rich_output_is_not_hard_wrapped() -> None:
     text = " ".join(f"word{i}" for i in range(60))  # far wider than the 80 columns rich assumes off a terminal
     code = f"from gitocto import console; console.rich({text!r}); console.rich({text!r}, err=False)"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={"PATH": "", "PYTHONPATH": ":".join(sys.path), "TERM": "dumb"})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "", "PYTHONPATH": ":".join(sys.path), "TERM": "dumb"},
+    )
     assert proc.stderr == text + "\n"
     assert proc.stdout == text + "\n"

@@ -45,8 +45,9 @@ def unreachable_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_a_closed_port_is_unreachable_and_an_open_one_reachable(fresh_hub: None,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_closed_port_is_unreachable_and_an_open_one_reachable(
+    fresh_hub: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
     assert hub.reachable() is False
     with socket.socket() as server:  # a port that accepts but never answers, as some firewalls do
@@ -81,9 +82,9 @@ def test_local_paths_are_not_hub_names(tmp_path: Path) -> None:
     assert not hub.is_hub_name(None) and not hub.is_hub_name("")
 
 
-def test_unreachable_sets_offline_before_any_hub_library_loads(fresh_hub: None,
-                                                               monkeypatch: pytest.MonkeyPatch,
-                                                               tmp_path: Path) -> None:
+def test_unreachable_sets_offline_before_any_hub_library_loads(
+    fresh_hub: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     with pytest.raises(OctoError, match="pass --model with a local model directory"):
@@ -93,31 +94,88 @@ def test_unreachable_sets_offline_before_any_hub_library_loads(fresh_hub: None,
 
 
 COMMANDS: dict[str, tuple[list[str], str]] = {
-    "extract": (["extract", "{repo}", "-o", "{tmp}/out.jsonl", "--filter", "commitpackft",
-                 "--tokenizer", "bigcode/starcoder"], "pass --tokenizer with a local tokenizer directory"),
+    "extract": (
+        ["extract", "{repo}", "-o", "{tmp}/out.jsonl", "--filter", "commitpackft", "--tokenizer", "bigcode/starcoder"],
+        "pass --tokenizer with a local tokenizer directory",
+    ),
     "serve": (["serve", "--model", "bigcode/starcoderbase-1b", "--port", "0"], "pass --model"),
-    "train": (["train", "--model", "bigcode/starcoderbase-1b", "--data", "{tmp}/records.jsonl",
-               "-o", "{tmp}/run"], "pass --model"),
-    "bench": (["bench", "--model", "bigcode/starcoderbase-1b", "--backend", "hf", "--lang", "python",
-               "--limit", "1", "-o", "{tmp}/bench.json"], "pass --data-dir"),
-    "bench-model": (["bench", "--model", "bigcode/starcoderbase-1b", "--backend", "hf", "--lang", "python",
-                     "--limit", "1", "--data-dir", "{tmp}", "-o", "{tmp}/bench.json"], "pass --model"),
+    "train": (
+        ["train", "--model", "bigcode/starcoderbase-1b", "--data", "{tmp}/records.jsonl", "-o", "{tmp}/run"],
+        "pass --model",
+    ),
+    "bench": (
+        [
+            "bench",
+            "--model",
+            "bigcode/starcoderbase-1b",
+            "--backend",
+            "hf",
+            "--lang",
+            "python",
+            "--limit",
+            "1",
+            "-o",
+            "{tmp}/bench.json",
+        ],
+        "pass --data-dir",
+    ),
+    "bench-model": (
+        [
+            "bench",
+            "--model",
+            "bigcode/starcoderbase-1b",
+            "--backend",
+            "hf",
+            "--lang",
+            "python",
+            "--limit",
+            "1",
+            "--data-dir",
+            "{tmp}",
+            "-o",
+            "{tmp}/bench.json",
+        ],
+        "pass --model",
+    ),
     "decontaminate": (["decontaminate", "{tmp}/records.jsonl", "-o", "{tmp}/clean.jsonl"], "pass --benchmark"),
-    "synth": (["synth", "oss-instruct", "--source", "{tmp}/records.jsonl", "-o", "{tmp}/synth.jsonl", "-n", "1",
-               "--teacher", "hf", "--model", "bigcode/starcoderbase-1b"], "pass --model"),
+    "synth": (
+        [
+            "synth",
+            "oss-instruct",
+            "--source",
+            "{tmp}/records.jsonl",
+            "-o",
+            "{tmp}/synth.jsonl",
+            "-n",
+            "1",
+            "--teacher",
+            "hf",
+            "--model",
+            "bigcode/starcoderbase-1b",
+        ],
+        "pass --model",
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_every_hub_default_fails_at_once_in_one_line(name: str, repo: Any, tmp_path: Path,
-                                                     unreachable_env: dict[str, str]) -> None:
+def test_every_hub_default_fails_at_once_in_one_line(
+    name: str, repo: Any, tmp_path: Path, unreachable_env: dict[str, str]
+) -> None:
     repo.commit("Add a module", {"a.py": "x = 1\n"})
     (tmp_path / "records.jsonl").write_text('{"message": "Fix", "new_contents": "x = 2\\n"}\n')
     args, instead = COMMANDS[name]
     argv = [a.format(repo=repo.path, tmp=tmp_path) for a in args]
     start = time.monotonic()
-    proc = subprocess.run(["git", "octo", *argv], cwd=tmp_path, env=unreachable_env, capture_output=True,
-                          text=True, check=False, timeout=120)
+    proc = subprocess.run(
+        ["git", "octo", *argv],
+        cwd=tmp_path,
+        env=unreachable_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     elapsed = time.monotonic() - start
     lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
     assert proc.returncode == 1, proc.stderr
@@ -126,16 +184,34 @@ def test_every_hub_default_fails_at_once_in_one_line(name: str, repo: Any, tmp_p
     assert elapsed < BOUND_S, f"{name} took {elapsed:.1f}s offline"
 
 
-def test_a_cached_tokenizer_still_loads_offline(repo: Any, tmp_path: Path, tiny_model_dir: Path,
-                                                unreachable_env: dict[str, str]) -> None:
+def test_a_cached_tokenizer_still_loads_offline(
+    repo: Any, tmp_path: Path, tiny_model_dir: Path, unreachable_env: dict[str, str]
+) -> None:
     snapshot = Path(unreachable_env["HF_HOME"]) / "hub" / "models--octo--tiny" / "snapshots" / ("0" * 40)
     shutil.copytree(tiny_model_dir, snapshot)
     (snapshot.parent.parent / "refs").mkdir()
     (snapshot.parent.parent / "refs" / "main").write_text("0" * 40)
     repo.commit("Add a module", {"a.py": "x = 1\n"})
     repo.commit("Change the module", {"a.py": "x = 2\n"})
-    proc = subprocess.run(["git", "octo", "extract", str(repo.path), "-o", str(tmp_path / "out.jsonl"),
-                           "--filter", "commitpackft", "--tokenizer", "octo/tiny"], cwd=tmp_path,
-                          env=unreachable_env, capture_output=True, text=True, check=False, timeout=120)
+    proc = subprocess.run(
+        [
+            "git",
+            "octo",
+            "extract",
+            str(repo.path),
+            "-o",
+            str(tmp_path / "out.jsonl"),
+            "--filter",
+            "commitpackft",
+            "--tokenizer",
+            "octo/tiny",
+        ],
+        cwd=tmp_path,
+        env=unreachable_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "written to" in proc.stderr

@@ -22,7 +22,8 @@ needs_man = pytest.mark.skipif(shutil.which("man") is None, reason="man is not i
 
 def test_the_shipped_page_is_the_rendered_one() -> None:
     assert SHIPPED.read_text(encoding="utf-8") == man.render(cli), (
-        "man/git-octo.1 is stale: regenerate it with `python -m gitocto.man -o man/git-octo.1`")
+        "man/git-octo.1 is stale: regenerate it with `python -m gitocto.man -o man/git-octo.1`"
+    )
 
 
 def test_every_command_and_option_is_in_the_page() -> None:
@@ -80,7 +81,6 @@ def test_git_octo_help_shows_the_page(tmp_path: Path, monkeypatch: pytest.Monkey
     env.update(PATH=f"{prefix / 'bin'}{os.pathsep}{env['PATH']}", MANPAGER="cat", PAGER="cat", MANWIDTH="100")
     where = subprocess.run(["man", "-w", "git-octo"], env=env, capture_output=True, text=True, check=False)
     assert where.stdout.strip() == str(prefix / "share" / "man" / "man1" / "git-octo.1"), where.stderr
-    proc = subprocess.run(["git", "octo", "--help"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(["git", "octo", "--help"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "git octo extract" in proc.stdout and "--max-commits" in proc.stdout.replace("‐", "-")

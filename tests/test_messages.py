@@ -27,8 +27,9 @@ def test_piped_messages_keep_long_lines_whole(repo: Any, tmp_path: Path) -> None
     repo.commit("Add a module", {"a.py": "x = 1\n"})
     repo.commit("Change the module", {"a.py": "x = 2\n"})
     deep = tmp_path / ("a-directory-name-long-enough-to-pass-eighty-columns-" * 2) / "commits.jsonl"
-    proc = subprocess.run(["git", "octo", "extract", str(repo.path), "-o", str(deep)], capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        ["git", "octo", "extract", str(repo.path), "-o", str(deep)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     summary = [line for line in proc.stderr.splitlines() if "written to" in line]
     assert summary and str(deep) in summary[0], proc.stderr

@@ -48,8 +48,12 @@ def test_the_one_rule_for_names() -> None:
 
 
 def test_an_unknown_suffix_is_a_one_line_error(tmp_path: Path) -> None:
-    for call in (lambda: record_format(tmp_path / "x.csv"), lambda: write_records(tmp_path / "x.csv", ROWS),
-                 lambda: read_records(tmp_path / "x.txt"), lambda: corpus_files([tmp_path / "x.csv"])):
+    for call in (
+        lambda: record_format(tmp_path / "x.csv"),
+        lambda: write_records(tmp_path / "x.csv", ROWS),
+        lambda: read_records(tmp_path / "x.txt"),
+        lambda: corpus_files([tmp_path / "x.csv"]),
+    ):
         with pytest.raises(OctoError) as err:
             (tmp_path / "x.csv").write_text("a,b\n")
             call()
@@ -90,8 +94,11 @@ def test_a_bad_line_names_file_and_line_or_is_counted_when_asked(tmp_path: Path)
 def test_unreadable_files_are_one_line_errors(tmp_path: Path) -> None:
     (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(b'{"a": 1}\n' * 1000)[:40])
     (tmp_path / "x.parquet").write_text("not parquet")
-    for name, message in (("cut.jsonl.gz", "cannot read"), ("x.parquet", "not a readable Parquet file"),
-                          ("missing.jsonl", "cannot read")):
+    for name, message in (
+        ("cut.jsonl.gz", "cannot read"),
+        ("x.parquet", "not a readable Parquet file"),
+        ("missing.jsonl", "cannot read"),
+    ):
         with pytest.raises(OctoError, match=message) as err:
             read_records(tmp_path / name)
         assert "\n" not in str(err.value) and name in str(err.value)
@@ -121,12 +128,22 @@ def test_parquet_columns_are_the_union_of_the_records(tmp_path: Path) -> None:
 
 
 def test_directories_hold_record_files_but_not_hidden_or_plain_json(tmp_path: Path) -> None:
-    for name in ("b.jsonl", "a/c.parquet", "d.json.gz", "dataset_info.json", ".hidden.jsonl", ".state/x.jsonl",
-                 "notes.txt"):
+    for name in (
+        "b.jsonl",
+        "a/c.parquet",
+        "d.json.gz",
+        "dataset_info.json",
+        ".hidden.jsonl",
+        ".state/x.jsonl",
+        "notes.txt",
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
-    assert [p.relative_to(tmp_path).as_posix() for p in record_files(tmp_path)] == ["a/c.parquet", "b.jsonl",
-                                                                                   "d.json.gz"]
+    assert [p.relative_to(tmp_path).as_posix() for p in record_files(tmp_path)] == [
+        "a/c.parquet",
+        "b.jsonl",
+        "d.json.gz",
+    ]
     assert corpus_files([tmp_path, tmp_path / "dataset_info.json"])[-1].name == "dataset_info.json"
     (tmp_path / "empty").mkdir()
     with pytest.raises(OctoError, match=r"no \.jsonl, \.jsonl\.gz or \.parquet files in this directory"):

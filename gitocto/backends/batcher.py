@@ -81,7 +81,10 @@ class Batcher:
     """One worker thread runs the backend in turns; see the module's description."""
 
     def __init__(
-        self, backend: HFBackend, max_rows: int | None = None, step_tokens: int = STEP_TOKENS,
+        self,
+        backend: HFBackend,
+        max_rows: int | None = None,
+        step_tokens: int = STEP_TOKENS,
         max_turn_tokens: int = TURN_TOKENS,
     ) -> None:
         if step_tokens < 1:
@@ -242,7 +245,9 @@ class Batcher:
         owner = {id(row): job for job in jobs for row in job.rows}
         step_rows = [
             StepRow(
-                row.prompt + row.generated, len(row.generated), min(self.step_tokens, row.budget - len(row.generated)),
+                row.prompt + row.generated,
+                len(row.generated),
+                min(self.step_tokens, row.budget - len(row.generated)),
                 owner[id(row)].params.stop,
                 owner[id(row)].cancel.is_set,
             )

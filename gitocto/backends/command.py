@@ -29,6 +29,14 @@ def run(options: Options) -> int:
     hub.need_model(options.model)
     from gitocto.backends.serve import serve
 
-    return serve(options.model, host=options.host, port=options.port, device=options.device, dtype=options.dtype,
-                 batch_size=options.batch_size, served_model_name=options.served_model_name,
-                 max_tokens_limit=options.max_tokens_limit, max_request_bytes=options.max_request_bytes)
+    return serve(
+        options.model,
+        host=options.host,
+        port=options.port,
+        device=options.device,
+        dtype=options.dtype,
+        batch_size=options.batch_size,
+        served_model_name=options.served_model_name,
+        max_tokens_limit=options.max_tokens_limit,
+        max_request_bytes=options.max_request_bytes,
+    )

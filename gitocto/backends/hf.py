@@ -165,8 +165,10 @@ class HFBackend(Backend):
         # huggingface_hub reads HF_HUB_OFFLINE once, at import: honour a value set later too.
         offline = local_files_only or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
         if local_files_only and not looks_like_path and not _in_local_cache(model):
-            raise OctoError(f"model {model!r} is not in the local Hugging Face cache, and this command does not "
-                            f"download; fetch it once with `hf download {model}` or give a local model directory")
+            raise OctoError(
+                f"model {model!r} is not in the local Hugging Face cache, and this command does not "
+                f"download; fetch it once with `hf download {model}` or give a local model directory"
+            )
         # Typed loosely: transformers' generate() and tokenizer signatures are wider than mypy can follow.
         self.tokenizer: Any
         self.model: Any
@@ -238,9 +240,7 @@ class HFBackend(Backend):
         pad = self.tokenizer.pad_token_id
         width = max(len(row.ids) for row in rows)
         input_ids = torch.tensor([[pad] * (width - len(row.ids)) + row.ids for row in rows], device=self.device)
-        mask = torch.tensor(
-            [[0] * (width - len(row.ids)) + [1] * len(row.ids) for row in rows], device=self.device
-        )
+        mask = torch.tensor([[0] * (width - len(row.ids)) + [1] * len(row.ids) for row in rows], device=self.device)
         criteria = RowCriteria(self.decode, width, rows)
         options: dict[str, Any] = {
             "max_new_tokens": max(row.limit for row in rows),
@@ -305,9 +305,7 @@ class HFBackend(Backend):
         per_prompt = 1 if greedy else params.n
         with self._lock:
             for chunk_no, (indices, k) in enumerate(self._plan(len(prompts), per_prompt)):
-                batch = self._generate_batch(
-                    [prompts[i] for i in indices], k, params, add_special_tokens, chunk_no
-                )
+                batch = self._generate_batch([prompts[i] for i in indices], k, params, add_special_tokens, chunk_no)
                 for pos, i in enumerate(indices):
                     results[i].extend(batch[pos * k : (pos + 1) * k])
                     self.prompt_tokens += batch[pos * k].prompt_tokens
@@ -335,9 +333,9 @@ class HFBackend(Backend):
         import torch
         from transformers import StoppingCriteriaList
 
-        enc = self.tokenizer(
-            prompts, return_tensors="pt", padding=True, add_special_tokens=add_special_tokens
-        ).to(self.device)
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=add_special_tokens).to(
+            self.device
+        )
         prompt_len = int(enc["input_ids"].shape[1])
         prompt_tokens = [int(m.sum()) for m in enc["attention_mask"]]
         if 0 in prompt_tokens:

@@ -58,9 +58,7 @@ class OpenAIBackend(Backend):
         # Local servers need no key, but the client insists on one.
         key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
         # The client retries connection errors, timeouts, 429 and 5xx with exponential backoff.
-        self._client = openai.OpenAI(
-            base_url=self.endpoint, api_key=key, timeout=self.timeout, max_retries=max_retries
-        )
+        self._client = openai.OpenAI(base_url=self.endpoint, api_key=key, timeout=self.timeout, max_retries=max_retries)
         self._usage_lock = threading.Lock()
         self.prompt_tokens = 0
         self.completion_tokens = 0
@@ -113,9 +111,7 @@ class OpenAIBackend(Backend):
         check_params(params)
 
         def one(prompt: str, ask: SamplingParams) -> list[Generation]:
-            response = self._call(
-                lambda: self._client.completions.create(prompt=prompt, n=ask.n, **self._options(ask))
-            )
+            response = self._call(lambda: self._client.completions.create(prompt=prompt, n=ask.n, **self._options(ask)))
             self._count(response.usage)
             ordered = sorted(response.choices, key=lambda c: c.index)
             return _generations([(c.text or "", c.finish_reason) for c in ordered], response.usage, params.stop)

@@ -78,7 +78,10 @@ class ChatRequest(_SamplingRequest):
 
 
 def sampling_params(
-    body: _SamplingRequest, max_tokens: int | None, max_tokens_field: str, default_max_tokens: int,
+    body: _SamplingRequest,
+    max_tokens: int | None,
+    max_tokens_field: str,
+    default_max_tokens: int,
     max_tokens_limit: int,
 ) -> SamplingParams:
     """Check a request's sampling fields as the OpenAI API does (an OctoError naming the field, answered with 400)
@@ -101,8 +104,12 @@ def sampling_params(
     if len(stop) > MAX_STOPS:
         raise OctoError(f"stop takes at most {MAX_STOPS} sequences, not {len(stop)}")
     return SamplingParams(
-        n=n, temperature=temperature, top_p=top_p, max_new_tokens=min(limit, max_tokens_limit),
-        stop=tuple(stop), seed=body.seed,
+        n=n,
+        temperature=temperature,
+        top_p=top_p,
+        max_new_tokens=min(limit, max_tokens_limit),
+        stop=tuple(stop),
+        seed=body.seed,
     )
 
 
@@ -216,8 +223,10 @@ def create_app(
         def submit() -> Future[list[list[Generation]]]:
             prompts, add_special_tokens = prepare()
             if len(prompts) * params.n > MAX_SEQUENCES:
-                raise OctoError(f"a request may ask for at most {MAX_SEQUENCES} sequences (prompts × n), "
-                                f"not {len(prompts) * params.n}")
+                raise OctoError(
+                    f"a request may ask for at most {MAX_SEQUENCES} sequences (prompts × n), "
+                    f"not {len(prompts) * params.n}"
+                )
             return batcher.submit(prompts, params, add_special_tokens, cancel)
 
         cancel = threading.Event()
@@ -257,9 +266,7 @@ def create_app(
         prompts = [body.prompt] if isinstance(body.prompt, str) else body.prompt
         if not prompts or not all(prompts):
             raise OctoError("prompt must not be empty")
-        params = sampling_params(
-            body, body.max_tokens, "max_tokens", DEFAULT_COMPLETION_MAX_TOKENS, max_tokens_limit
-        )
+        params = sampling_params(body, body.max_tokens, "max_tokens", DEFAULT_COMPLETION_MAX_TOKENS, max_tokens_limit)
         rows = await generate(request, lambda: (prompts, True), params)
         if isinstance(rows, JSONResponse):
             return rows
@@ -269,8 +276,12 @@ def create_app(
             for j, g in enumerate(row)
         ]
         return {
-            "id": f"cmpl-{uuid.uuid4().hex}", "object": "text_completion", "created": int(time.time()),
-            "model": model_id, "choices": choices, "usage": _usage(rows),
+            "id": f"cmpl-{uuid.uuid4().hex}",
+            "object": "text_completion",
+            "created": int(time.time()),
+            "model": model_id,
+            "choices": choices,
+            "usage": _usage(rows),
         }
 
     @app.post("/v1/chat/completions", response_model=None)
@@ -284,14 +295,20 @@ def create_app(
             return rows
         choices = [
             {
-                "index": j, "message": {"role": "assistant", "content": g.text},
-                "finish_reason": g.finish_reason, "logprobs": None,
+                "index": j,
+                "message": {"role": "assistant", "content": g.text},
+                "finish_reason": g.finish_reason,
+                "logprobs": None,
             }
             for j, g in enumerate(rows[0])
         ]
         return {
-            "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
-            "model": model_id, "choices": choices, "usage": _usage(rows),
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model_id,
+            "choices": choices,
+            "usage": _usage(rows),
         }
 
     return app
@@ -337,9 +354,12 @@ def serve(
         bound = sock.getsockname()[1]
         where = f"http://{host}:{bound}/v1"
         context = backend.context_length
-        console.note(f"{model} as {name!r} on {backend.device} at {where} "
-                     f"(context {context or 'unknown'}, max_tokens at most {max_tokens_limit})", command="serve",
-                     flush=True)
+        console.note(
+            f"{model} as {name!r} on {backend.device} at {where} "
+            f"(context {context or 'unknown'}, max_tokens at most {max_tokens_limit})",
+            command="serve",
+            flush=True,
+        )
         config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
         uvicorn.Server(config).run(sockets=[sock])
     return 0

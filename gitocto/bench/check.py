@@ -19,9 +19,9 @@ CHECKS = ("canonical", "buggy")
 # Solutions that cannot behave as the check expects, whatever the harness does (see bench/RESULTS.md).
 KNOWN_EXCEPTIONS = {
     ("canonical", "Go/95"): "flaky: the canonical solution depends on Go's randomised map iteration order (for "
-                            "{p, A, B} it answers true when both upper-case keys come first), so it fails in some runs",
+    "{p, A, B} it answers true when both upper-case keys come first), so it fails in some runs",
     ("buggy", "CPP/23"): "its tests call strlen on string literals, which picks C's strlen(const char*) from "
-                         "<cstring> (one of the standard headers) over the buggy strlen(string), so the bug never runs",
+    "<cstring> (one of the standard headers) over the buggy strlen(string), so the bug never runs",
 }
 
 
@@ -44,7 +44,11 @@ def solution_program(problem: Problem, which: str) -> str:
 
 
 def run_check(
-    which: str, langs: list[str], data_dir: Path | None, limit: int | None, workers: int | None,
+    which: str,
+    langs: list[str],
+    data_dir: Path | None,
+    limit: int | None,
+    workers: int | None,
     console: Console | None = None,
 ) -> CheckOutcome:
     """Run every selected solution; 'unexpected' lists canonical ones that fail or buggy ones that pass."""
@@ -73,12 +77,15 @@ def run_check(
 
 def unexplained(outcome: CheckOutcome, which: str) -> list[str]:
     """The unexpected results that are not documented known exceptions (what makes the check fail)."""
-    return [task_id for items in outcome.unexpected.values() for task_id, _, _ in items
-            if (which, task_id) not in KNOWN_EXCEPTIONS]
+    return [
+        task_id
+        for items in outcome.unexpected.values()
+        for task_id, _, _ in items
+        if (which, task_id) not in KNOWN_EXCEPTIONS
+    ]
 
 
-def check_command(which: str, langs: list[str], data_dir: Path | None, limit: int | None,
-                  workers: int | None) -> int:
+def check_command(which: str, langs: list[str], data_dir: Path | None, limit: int | None, workers: int | None) -> int:
     """Print passed/total per language; 0 when every canonical solution passes (or every buggy one fails), known
     exceptions aside, which are printed as known."""
     console = out.console(err=False)

@@ -129,8 +129,17 @@ def run(opts: Options) -> int:
         generations = JsonlStore(gen_path, GENERATION_KEY)
     executions = JsonlStore(exec_path, EXECUTION_KEY)
     backend = None
-    config = GenerationConfig(opts.prompt_format, opts.n_samples, opts.temperature, opts.top_p,
-                              opts.max_new_tokens, opts.seed, opts.model, opts.backend, opts.max_length)
+    config = GenerationConfig(
+        opts.prompt_format,
+        opts.n_samples,
+        opts.temperature,
+        opts.top_p,
+        opts.max_new_tokens,
+        opts.seed,
+        opts.model,
+        opts.backend,
+        opts.max_length,
+    )
     if opts.generations is None:
         from gitocto.backends import make_backend
 
@@ -150,13 +159,18 @@ def run(opts: Options) -> int:
     payload = {
         "benchmark": "humanevalpack",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "model": known.get("model", opts.model), "backend": known.get("backend", opts.backend),
-        "endpoint": opts.endpoint, "protocol": opts.protocol,
-        **{key: known.get(key) for key in ("prompt_format", "n_samples", "temperature", "top_p", "max_new_tokens",
-                                           "max_length", "seed")},
+        "model": known.get("model", opts.model),
+        "backend": known.get("backend", opts.backend),
+        "endpoint": opts.endpoint,
+        "protocol": opts.protocol,
+        **{
+            key: known.get(key)
+            for key in ("prompt_format", "n_samples", "temperature", "top_p", "max_new_tokens", "max_length", "seed")
+        },
         "settings_from": "generations file" if opts.generations is not None else "command line",
         "limit": opts.limit,
-        "generations_file": str(opts.generations or gen_path), "executions_file": str(exec_path),
+        "generations_file": str(opts.generations or gen_path),
+        "executions_file": str(exec_path),
         "results": results,
     }
     if backend is not None and opts.max_length is not None and prompt_tokens(backend, "x") is None:

@@ -38,10 +38,18 @@ class Problem:
 def _problem(lang: str, row: dict[str, Any]) -> Problem:
     try:
         return Problem(
-            lang=lang, task_id=row["task_id"], prompt=row["prompt"], declaration=row["declaration"],
-            canonical_solution=row["canonical_solution"], buggy_solution=row["buggy_solution"], test=row["test"],
-            docstring=row["docstring"], instruction=row["instruction"], entry_point=row["entry_point"],
-            import_=row.get("import") or "", test_setup=row.get("test_setup") or "",
+            lang=lang,
+            task_id=row["task_id"],
+            prompt=row["prompt"],
+            declaration=row["declaration"],
+            canonical_solution=row["canonical_solution"],
+            buggy_solution=row["buggy_solution"],
+            test=row["test"],
+            docstring=row["docstring"],
+            instruction=row["instruction"],
+            entry_point=row["entry_point"],
+            import_=row.get("import") or "",
+            test_setup=row.get("test_setup") or "",
         )
     except KeyError as exc:
         raise OctoError(f"HumanEvalPack {lang} row {row.get('task_id', '?')} lacks the field {exc}") from None
@@ -105,8 +113,10 @@ def hub_reachable(timeout: float = 1.5) -> bool:
 def _in_local_cache() -> bool:
     """Whether `datasets` or the hub client may hold HumanEvalPack locally (their default cache folders)."""
     hf_home = Path(os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface")
-    roots = [Path(os.environ.get("HF_DATASETS_CACHE") or hf_home / "datasets"),
-             Path(os.environ.get("HF_HUB_CACHE") or hf_home / "hub")]
+    roots = [
+        Path(os.environ.get("HF_DATASETS_CACHE") or hf_home / "datasets"),
+        Path(os.environ.get("HF_HUB_CACHE") or hf_home / "hub"),
+    ]
     name = HUB_DATASET.split("/")[-1]
     return any(root.is_dir() and any(name in child.name for child in root.iterdir()) for root in roots)
 
@@ -114,19 +124,23 @@ def _in_local_cache() -> bool:
 def _read_hub(lang: str) -> list[dict[str, Any]]:
     # Without the hub, `datasets` retries for half a minute and logs each try before failing; decide up front
     # and read only its local cache then.
-    offline = os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1" \
-        or not hub_reachable()
+    offline = (
+        os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1" or not hub_reachable()
+    )
     if offline:
         if not _in_local_cache():
-            raise OctoError(f"cannot load {HUB_DATASET} ({lang}): the hub is unreachable and it is not in the "
-                            f"local cache; {OFFLINE_HINT}")
+            raise OctoError(
+                f"cannot load {HUB_DATASET} ({lang}): the hub is unreachable and it is not in the "
+                f"local cache; {OFFLINE_HINT}"
+            )
         os.environ["HF_DATASETS_OFFLINE"] = "1"
         os.environ["HF_HUB_OFFLINE"] = "1"
     try:
         import datasets
     except ImportError:
-        raise OctoError("loading HumanEvalPack from the hub needs `datasets` (pip install 'gitocto[bench]'), "
-                        "or pass --data-dir") from None
+        raise OctoError(
+            "loading HumanEvalPack from the hub needs `datasets` (pip install 'gitocto[bench]'), or pass --data-dir"
+        ) from None
     datasets.logging.set_verbosity_error()
     try:
         ds = datasets.load_dataset(HUB_DATASET, lang, split="test")

@@ -36,9 +36,15 @@ class GenerationConfig:
     def settings(self) -> dict[str, Any]:
         """What each saved generation records about how it was made; a resumed run must match it."""
         settings: dict[str, Any] = {
-            "model": self.model, "backend": self.backend, "prompt_format": self.prompt_format,
-            "temperature": self.temperature, "top_p": self.top_p, "max_new_tokens": self.max_new_tokens,
-            "n_samples": self.n_samples, "seed": self.seed}
+            "model": self.model,
+            "backend": self.backend,
+            "prompt_format": self.prompt_format,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_new_tokens": self.max_new_tokens,
+            "n_samples": self.n_samples,
+            "seed": self.seed,
+        }
         if self.max_length is not None:
             settings["max_length"] = self.max_length
         return settings
@@ -49,13 +55,20 @@ def check_settings(store: JsonlStore, settings: dict[str, Any]) -> None:
     for record in store.records.values():
         saved = record.get("settings")
         if saved is None:
-            raise OctoError(f"{store.path} holds generations that do not record their settings (an older run); "
-                            f"score them with --generations {store.path}, or choose another -o")
+            raise OctoError(
+                f"{store.path} holds generations that do not record their settings (an older run); "
+                f"score them with --generations {store.path}, or choose another -o"
+            )
         if saved != settings:
-            changed = [f"{key} {saved.get(key)!r} there, {settings.get(key)!r} now"
-                       for key in sorted(set(saved) | set(settings)) if saved.get(key) != settings.get(key)]
-            raise OctoError(f"{store.path} was generated with other settings ({'; '.join(changed)}); rerun with "
-                            "the same ones to resume, or choose another -o")
+            changed = [
+                f"{key} {saved.get(key)!r} there, {settings.get(key)!r} now"
+                for key in sorted(set(saved) | set(settings))
+                if saved.get(key) != settings.get(key)
+            ]
+            raise OctoError(
+                f"{store.path} was generated with other settings ({'; '.join(changed)}); rerun with "
+                "the same ones to resume, or choose another -o"
+            )
 
 
 def generation_stages(tasks: Sequence[str]) -> list[str]:
@@ -98,16 +111,18 @@ Sample = tuple[str, "str | None"]
 MAX_CONTINUATIONS = 16
 
 
-def _sample(backend: Backend, config: GenerationConfig, lang: str, prompts: list[Any], n: int,
-            stops: tuple[str, ...]) -> list[list[Sample]]:
+def _sample(
+    backend: Backend, config: GenerationConfig, lang: str, prompts: list[Any], n: int, stops: tuple[str, ...]
+) -> list[list[Sample]]:
     """n samples per prompt as (text, finish reason: "stop", "length", or None where the backend does not say)."""
     budgets = new_token_budgets(backend, config, prompts)
     out: list[list[Sample]] = [[] for _ in prompts]
     # One backend call per distinct budget (one in all without max_length), results put back in prompt order.
     for budget in dict.fromkeys(budgets):
         index = [i for i, b in enumerate(budgets) if b == budget]
-        params = SamplingParams(n=n, temperature=config.temperature, top_p=config.top_p, max_new_tokens=budget,
-                                stop=stops, seed=config.seed)
+        params = SamplingParams(
+            n=n, temperature=config.temperature, top_p=config.top_p, max_new_tokens=budget, stop=stops, seed=config.seed
+        )
         chat = config.prompt_format == "chat"
         inputs: list[Any] = [chat_messages(prompts[i], lang) if chat else prompts[i].text for i in index]
         detailed = getattr(backend, "chat_generations" if chat else "complete_generations", None)
@@ -117,8 +132,10 @@ def _sample(backend: Backend, config: GenerationConfig, lang: str, prompts: list
                 out[i] = [(t, None) for t in row]
             continue
         for i, row in zip(index, detailed(inputs, params), strict=True):
-            out[i] = [_continued(backend, params, lang, prompts[i].text, g) if not chat else
-                      (g.text, g.finish_reason) for g in row]
+            out[i] = [
+                _continued(backend, params, lang, prompts[i].text, g) if not chat else (g.text, g.finish_reason)
+                for g in row
+            ]
     return out
 
 
@@ -139,8 +156,12 @@ def _continued(backend: Backend, params: SamplingParams, lang: str, prompt: str,
 
 
 def generate(
-    backend: Backend, problems: dict[str, list[Problem]], tasks: Sequence[str], config: GenerationConfig,
-    store: JsonlStore, progress: Any = None,
+    backend: Backend,
+    problems: dict[str, list[Problem]],
+    tasks: Sequence[str],
+    config: GenerationConfig,
+    store: JsonlStore,
+    progress: Any = None,
 ) -> None:
     """Sample `n_samples` completions per problem for each task and language, skipping what `store` already has
     (which must have been made with the same settings)."""
@@ -168,8 +189,9 @@ def _done(store: JsonlStore, stage: str, problem: Problem, n: int) -> bool:
     return record is not None and len(record["completions"]) >= n
 
 
-def _generate_chunk(backend: Backend, stage: str, lang: str, chunk: list[Problem], config: GenerationConfig,
-                    store: JsonlStore) -> list[dict[str, Any]]:
+def _generate_chunk(
+    backend: Backend, stage: str, lang: str, chunk: list[Problem], config: GenerationConfig, store: JsonlStore
+) -> list[dict[str, Any]]:
     n = config.n_samples
     stops = request_stops(lang, config.prompt_format, stage)
     outputs: list[list[Sample]]
@@ -190,8 +212,14 @@ def _generate_chunk(backend: Backend, stage: str, lang: str, chunk: list[Problem
     records = []
     for problem, samples in zip(chunk, outputs, strict=True):
         record: dict[str, Any] = {
-            "task": stage, "lang": lang, "task_id": problem.task_id, "format": config.prompt_format,
-            "settings": config.settings(), "completions": [text for text, _ in samples], "stops": list(stops)}
+            "task": stage,
+            "lang": lang,
+            "task_id": problem.task_id,
+            "format": config.prompt_format,
+            "settings": config.settings(),
+            "completions": [text for text, _ in samples],
+            "stops": list(stops),
+        }
         if all(finish is not None for _, finish in samples):
             record["finish_reasons"] = [finish for _, finish in samples]
         records.append(record)

@@ -23,7 +23,4 @@ def mean_pass_at_k(samples: Sequence[tuple[int, int]], ks: Sequence[int] = REPOR
     if not samples:
         return {}
     least = min(n for n, _ in samples)
-    return {
-        f"pass@{k}": float(np.mean([pass_at_k(n, c, k) for n, c in samples]))
-        for k in ks if k <= least
-    }
+    return {f"pass@{k}": float(np.mean([pass_at_k(n, c, k) for n, c in samples])) for k in ks if k <= least}

@@ -12,7 +12,10 @@ from gitocto.bench.prompts import DESCRIBE, Prompt
 STOP_SEQUENCES: dict[str, tuple[str, ...]] = {
     "python": ("\nclass", "\ndef", "\n#", "\n@", "\nprint", "\nif", "\nassert"),
     "go": ("\n//", "\nfunc main(", "struct", "\nfunc"),
-    "cpp": (), "js": (), "java": (), "rust": (),
+    "cpp": (),
+    "js": (),
+    "java": (),
+    "rust": (),
 }
 END_OF_TEXT = "<|endoftext|>"
 
@@ -123,7 +126,7 @@ def reply_to_code(problem: Problem, prompt: Prompt, reply: str) -> str:
     block = match.group(1) if match else reply
     base = prompt.base.strip()
     if base and block.lstrip().startswith(base):
-        return completion_to_code(problem, prompt, block.lstrip()[len(base):])
+        return completion_to_code(problem, prompt, block.lstrip()[len(base) :])
     body = body_start(problem.lang, block, problem.entry_point)
     if body is not None:
         return (block[:body] + truncate_code(problem.lang, block[body:])).rstrip()

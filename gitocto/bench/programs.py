@@ -10,9 +10,22 @@ from gitocto.execution.toolchains import CPP_PRELUDE
 
 # The standard imports each language's programs get (the paper's harness, after CodeGeeX's HumanEval-X).
 PYTHON_IMPORTS = (
-    "import math", "import re", "import sys", "import copy", "import datetime", "import itertools",
-    "import collections", "import heapq", "import statistics", "import functools", "import hashlib",
-    "import numpy", "import numpy as np", "import string", "from typing import *", "from collections import *",
+    "import math",
+    "import re",
+    "import sys",
+    "import copy",
+    "import datetime",
+    "import itertools",
+    "import collections",
+    "import heapq",
+    "import statistics",
+    "import functools",
+    "import hashlib",
+    "import numpy",
+    "import numpy as np",
+    "import string",
+    "from typing import *",
+    "from collections import *",
 )
 CPP_HEADERS = CPP_PRELUDE
 GO_PACKAGES = ("math", "strings", "fmt", "strconv", "time", "bytes", "regexp", "sort", "math/rand", "crypto/md5")
@@ -66,8 +79,11 @@ def _drop_unused_imports(program: str, test: str) -> str:
     # Go refuses to compile an unused import, and some prompts import what their canonical solution never uses
     # (Go/27 imports strings): the paper's harness fails those; a standard package nothing uses is dropped instead.
     lines = program.split("\n")
-    code_lines = [line for line in [*lines, *test.split("\n")]
-                  if not line.strip().startswith("//") and not _IMPORT_LINE.fullmatch(line)]
+    code_lines = [
+        line
+        for line in [*lines, *test.split("\n")]
+        if not line.strip().startswith("//") and not _IMPORT_LINE.fullmatch(line)
+    ]
     kept = []
     for line in lines:
         match = _IMPORT_LINE.fullmatch(line)
@@ -179,8 +195,9 @@ def _join_java(solution: str, tests: str) -> str:
 
 _MAIN = {
     "cpp": re.compile(r"^[ \t]*(?:(?:static|inline|signed)[ \t]+)*(?:int|void|auto)[ \t]+main[ \t]*\(", re.MULTILINE),
-    "java": re.compile(r"^[ \t]*(?:(?:public|static|final|private|protected)[ \t]+)*void[ \t]+main[ \t]*\(",
-                       re.MULTILINE),
+    "java": re.compile(
+        r"^[ \t]*(?:(?:public|static|final|private|protected)[ \t]+)*void[ \t]+main[ \t]*\(", re.MULTILINE
+    ),
 }
 
 
@@ -197,4 +214,4 @@ def drop_main(lang: str, code: str) -> str:
     brace = code.find("{", match.end())
     if brace == -1:
         return code[: match.start()]
-    return code[: match.start()] + code[block_end(code, brace):]
+    return code[: match.start()] + code[block_end(code, brace) :]

@@ -54,8 +54,9 @@ def format_prompt(fmt: str, base: str, instruction: str, context: str | None) ->
         inp = instruction + "\n" + context
     if fmt == "continue":
         if context is not None:
-            raise OctoError("the continue prompt format fits only synthesize; use octocoder or instruct for "
-                            "fix and explain")
+            raise OctoError(
+                "the continue prompt format fits only synthesize; use octocoder or instruct for fix and explain"
+            )
         text = base
     elif fmt == "instruct":
         text = inp + "\n\n" + base
@@ -77,8 +78,10 @@ def build_prompt(problem: Problem, task: str, fmt: str, description: str | None 
             context += "\n" + problem.test
     elif task == DESCRIBE:
         code = prompt_base(problem, with_docs=False)
-        instruction = ("Provide a concise natural language description of the code using at most "
-                       f"{len(problem.docstring)} characters.")
+        instruction = (
+            "Provide a concise natural language description of the code using at most "
+            f"{len(problem.docstring)} characters."
+        )
         context = code + problem.canonical_solution
         base = ""
     elif task == "explain":

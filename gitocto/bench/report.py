@@ -48,17 +48,30 @@ PROBLEMS_PER_LANGUAGE = 164
 def paper_rows_hidden(results: dict[str, dict[str, dict[str, Any]]], run: dict[str, Any]) -> str | None:
     """Why the paper's rows would mislead beside this run, or None when it is comparable: the full benchmark
     (164 problems in each language) sampled as the paper did (temperature 0.2, top-p 0.95, at least 20 samples)."""
-    partial = sorted({lang for by_lang in results.values() for lang, cell in by_lang.items()
-                      if cell.get("problems") != PROBLEMS_PER_LANGUAGE})
+    partial = sorted(
+        {
+            lang
+            for by_lang in results.values()
+            for lang, cell in by_lang.items()
+            if cell.get("problems") != PROBLEMS_PER_LANGUAGE
+        }
+    )
     if run.get("limit") is not None or partial:
-        return (f"this run covers only part of the benchmark ({', '.join(partial) or 'all languages'}: fewer than "
-                f"{PROBLEMS_PER_LANGUAGE} problems)")
+        return (
+            f"this run covers only part of the benchmark ({', '.join(partial) or 'all languages'}: fewer than "
+            f"{PROBLEMS_PER_LANGUAGE} problems)"
+        )
     if any(run.get(key) is None for key in PAPER_SAMPLING):
         return "the generations file does not record how it was sampled"
-    if run["n_samples"] < PAPER_SAMPLING["n_samples"] or run["temperature"] != PAPER_SAMPLING["temperature"] \
-            or run["top_p"] != PAPER_SAMPLING["top_p"]:
-        return (f"this run sampled n={run['n_samples']}, temperature {run['temperature']}, top-p {run['top_p']}; "
-                "the paper n=20, temperature 0.2, top-p 0.95 (--protocol paper)")
+    if (
+        run["n_samples"] < PAPER_SAMPLING["n_samples"]
+        or run["temperature"] != PAPER_SAMPLING["temperature"]
+        or run["top_p"] != PAPER_SAMPLING["top_p"]
+    ):
+        return (
+            f"this run sampled n={run['n_samples']}, temperature {run['temperature']}, top-p {run['top_p']}; "
+            "the paper n=20, temperature 0.2, top-p 0.95 (--protocol paper)"
+        )
     return None
 
 
@@ -90,13 +103,15 @@ def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str, pap
     for task, by_lang in results.items():
         table.add_row(task, label, *(_pct(by_lang.get(lang, {}).get("pass@1")) for lang in langs))
         for model, values in reference_rows(task) if paper else []:
-            table.add_row("", f"{model} (paper)", *(_paper_cell(model, task, lang, values) for lang in langs),
-                          style="dim")
+            table.add_row(
+                "", f"{model} (paper)", *(_paper_cell(model, task, lang, values) for lang in langs), style="dim"
+            )
     return table
 
 
-def print_results(results: dict[str, dict[str, dict[str, Any]]], label: str, console: Console,
-                  run: dict[str, Any] | None = None) -> None:
+def print_results(
+    results: dict[str, dict[str, dict[str, Any]]], label: str, console: Console, run: dict[str, Any] | None = None
+) -> None:
     """Print the table (the paper's rows only beside a comparable `run`, else a note why they are hidden) and the
     other k where there are enough samples."""
     hidden = paper_rows_hidden(results, run or {})
@@ -106,8 +121,12 @@ def print_results(results: dict[str, dict[str, dict[str, Any]]], label: str, con
     elif any(approximate_cells(model) for model in REFERENCE_MODELS):
         console.print("≈ published figure back-solved from the paper's averages (approximate)")
     if (run or {}).get("max_length_approximate"):
-        console.print("length limit approximate: the backend does not expose its tokenizer, so answers were "
-                      "limited to max_length new tokens", markup=False, highlight=False)
+        console.print(
+            "length limit approximate: the backend does not expose its tokenizer, so answers were "
+            "limited to max_length new tokens",
+            markup=False,
+            highlight=False,
+        )
     for task, by_lang in results.items():
         for lang, cell in by_lang.items():
             more = ", ".join(f"{k} {100 * v:.1f}" for k, v in cell.items() if k.startswith("pass@") and k != "pass@1")

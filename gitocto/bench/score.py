@@ -39,8 +39,12 @@ def sample_codes(problem: Problem, task: str, record: dict[str, Any], generation
 
 
 def score(
-    problems: dict[str, list[Problem]], tasks: Sequence[str], generations: JsonlStore, executions: JsonlStore,
-    workers: int | None, progress: Any = None,
+    problems: dict[str, list[Problem]],
+    tasks: Sequence[str],
+    generations: JsonlStore,
+    executions: JsonlStore,
+    workers: int | None,
+    progress: Any = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Per task and language: pass@k, problem and sample counts, and how the samples ended (status counts)."""
     # (task, lang, task_id, sample index, program) for each sample that has no saved result yet
@@ -66,11 +70,21 @@ def score(
 
     def save(index: int, result: ExecResult) -> None:
         task, lang, task_id, sample, sha = keys[index]
-        executions.add([{
-            "task": task, "lang": lang, "task_id": task_id, "sample": sample, "program_sha": sha,
-            "passed": result.passed, "status": result.status, "detail": result.detail,
-            "elapsed": round(result.elapsed, 3),
-        }])
+        executions.add(
+            [
+                {
+                    "task": task,
+                    "lang": lang,
+                    "task_id": task_id,
+                    "sample": sample,
+                    "program_sha": sha,
+                    "passed": result.passed,
+                    "status": result.status,
+                    "detail": result.detail,
+                    "elapsed": round(result.elapsed, 3),
+                }
+            ]
+        )
         if bar is not None:
             progress.advance(bar)
 

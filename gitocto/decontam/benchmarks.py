@@ -42,16 +42,26 @@ def _humaneval(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     task, entry = str(row["task_id"]), str(row.get("entry_point") or "")
     number = task.rsplit("/", 1)[-1]
     prompt = str(row["prompt"])
-    return [BenchmarkText(task, "prompt", prompt, entry, f"humaneval/{number}"),
-            BenchmarkText(task, "docstring", _extract_docstring(prompt), entry, f"humaneval/{number}"),
-            BenchmarkText(task, "canonical_solution", str(row["canonical_solution"]), entry, f"humaneval/{number}",
-                          prompt + str(row["canonical_solution"]))]
+    return [
+        BenchmarkText(task, "prompt", prompt, entry, f"humaneval/{number}"),
+        BenchmarkText(task, "docstring", _extract_docstring(prompt), entry, f"humaneval/{number}"),
+        BenchmarkText(
+            task,
+            "canonical_solution",
+            str(row["canonical_solution"]),
+            entry,
+            f"humaneval/{number}",
+            prompt + str(row["canonical_solution"]),
+        ),
+    ]
 
 
 def _mbpp(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     task = f"mbpp/{row.get('task_id', i)}"
-    return [BenchmarkText(task, "text", str(row["text"]), problem=task),
-            BenchmarkText(task, "code", str(row["code"]), problem=task)]
+    return [
+        BenchmarkText(task, "text", str(row["text"]), problem=task),
+        BenchmarkText(task, "code", str(row["code"]), problem=task),
+    ]
 
 
 def _apps(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
@@ -72,24 +82,37 @@ def _ds1000_prompt(prompt: str) -> str:
 def _ds1000(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     meta = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
     task = f"ds1000/{meta.get('problem_id', i) if meta else i}"
-    return [BenchmarkText(task, "prompt", _ds1000_prompt(str(row["prompt"])), problem=task),
-            BenchmarkText(task, "reference_code", str(row["reference_code"]), problem=task)]
+    return [
+        BenchmarkText(task, "prompt", _ds1000_prompt(str(row["prompt"])), problem=task),
+        BenchmarkText(task, "reference_code", str(row["reference_code"]), problem=task),
+    ]
 
 
 def _gsm8k(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     task = f"gsm8k/{i}"
-    return [BenchmarkText(task, "question", str(row["question"]), problem=task),
-            BenchmarkText(task, "answer", str(row["answer"]), problem=task)]
+    return [
+        BenchmarkText(task, "question", str(row["question"]), problem=task),
+        BenchmarkText(task, "answer", str(row["answer"]), problem=task),
+    ]
 
 
-BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (
-    Benchmark("humaneval", "openai/openai_humaneval", None, "test",
-              ("task_id", "prompt", "canonical_solution", "entry_point"), _humaneval),
-    Benchmark("mbpp", "google-research-datasets/mbpp", "full", "test", ("text", "code"), _mbpp),
-    Benchmark("apps", "codeparrot/apps", None, "test", ("question",), _apps),
-    Benchmark("ds1000", "xlangai/DS-1000", None, "test", ("prompt", "reference_code"), _ds1000),
-    Benchmark("gsm8k", "openai/gsm8k", "main", "test", ("question", "answer"), _gsm8k),
-)}
+BENCHMARKS: dict[str, Benchmark] = {
+    b.name: b
+    for b in (
+        Benchmark(
+            "humaneval",
+            "openai/openai_humaneval",
+            None,
+            "test",
+            ("task_id", "prompt", "canonical_solution", "entry_point"),
+            _humaneval,
+        ),
+        Benchmark("mbpp", "google-research-datasets/mbpp", "full", "test", ("text", "code"), _mbpp),
+        Benchmark("apps", "codeparrot/apps", None, "test", ("question",), _apps),
+        Benchmark("ds1000", "xlangai/DS-1000", None, "test", ("prompt", "reference_code"), _ds1000),
+        Benchmark("gsm8k", "openai/gsm8k", "main", "test", ("question", "answer"), _gsm8k),
+    )
+}
 HUMANEVALPACK = "humanevalpack"
 DEFAULT_BENCHMARKS = (HUMANEVALPACK, "mbpp", "apps", "ds1000", "gsm8k")
 KNOWN = (HUMANEVALPACK, *BENCHMARKS)
@@ -105,8 +128,9 @@ def parse_benchmarks(specs: Iterable[str] | None) -> list[tuple[str, Path | None
         name, _, path = spec.partition("=")
         name = name.strip().lower().replace("-", "")
         if name not in KNOWN:
-            raise OctoError(f"unknown benchmark {spec.partition('=')[0]!r}; choose from {', '.join(KNOWN)} "
-                            "(as NAME or NAME=PATH)")
+            raise OctoError(
+                f"unknown benchmark {spec.partition('=')[0]!r}; choose from {', '.join(KNOWN)} (as NAME or NAME=PATH)"
+            )
         out.append((name, Path(path) if path else None))
     return out
 
@@ -123,8 +147,10 @@ def hub_unreachable() -> str | None:
 
 
 def _hint(bench: Benchmark) -> str:
-    return (f"pass --benchmark {bench.name}=PATH (a .jsonl, .json or .parquet file with the fields "
-            f"{', '.join(bench.fields)}), or name only the benchmarks you have with --benchmark")
+    return (
+        f"pass --benchmark {bench.name}=PATH (a .jsonl, .json or .parquet file with the fields "
+        f"{', '.join(bench.fields)}), or name only the benchmarks you have with --benchmark"
+    )
 
 
 def _hub_rows(bench: Benchmark) -> list[dict[str, Any]]:
@@ -134,13 +160,15 @@ def _hub_rows(bench: Benchmark) -> list[dict[str, Any]]:
     try:
         import datasets
     except ImportError:
-        raise OctoError(f"loading {bench.hub} needs `datasets` (pip install 'gitocto[bench]'); {_hint(bench)}") \
-            from None
+        raise OctoError(
+            f"loading {bench.hub} needs `datasets` (pip install 'gitocto[bench]'); {_hint(bench)}"
+        ) from None
     try:
         ds = datasets.load_dataset(bench.hub, bench.config, split=bench.split)
     except Exception as exc:  # hub, cache and network errors come in many types
-        raise OctoError(f"cannot load benchmark {bench.name} ({bench.hub}): {type(exc).__name__}; "
-                        f"{_hint(bench)}") from None
+        raise OctoError(
+            f"cannot load benchmark {bench.name} ({bench.hub}): {type(exc).__name__}; {_hint(bench)}"
+        ) from None
     return [dict(row) for row in ds]
 
 
@@ -163,8 +191,10 @@ def benchmark_texts(name: str, path: Path | None) -> list[BenchmarkText]:
     for i, row in enumerate(rows):
         missing = [f for f in bench.fields if f not in row]
         if missing:
-            raise OctoError(f"{path or bench.hub}: row {i + 1} lacks the field {missing[0]!r} "
-                            f"({bench.name} rows have {', '.join(bench.fields)})")
+            raise OctoError(
+                f"{path or bench.hub}: row {i + 1} lacks the field {missing[0]!r} "
+                f"({bench.name} rows have {', '.join(bench.fields)})"
+            )
         texts.extend(t for t in bench.texts(i, row) if t.text.strip())
     if not texts:
         raise OctoError(f"{path or bench.hub}: no {bench.name} rows")
@@ -179,8 +209,10 @@ def humanevalpack_texts(data_dir: Path | None, langs: Sequence[str] | None = Non
     if data_dir is None:
         why = hub_unreachable()
         if why is not None:
-            raise OctoError(f"cannot load benchmark humanevalpack ({HUB_DATASET}) from the hub: {why}; pass "
-                            "--benchmark humanevalpack=DIR (or --data-dir DIR) with its <lang>.jsonl files")
+            raise OctoError(
+                f"cannot load benchmark humanevalpack ({HUB_DATASET}) from the hub: {why}; pass "
+                "--benchmark humanevalpack=DIR (or --data-dir DIR) with its <lang>.jsonl files"
+            )
     texts: list[BenchmarkText] = []
     for lang in langs or LANGUAGES:
         for problem in load_problems(lang, data_dir):

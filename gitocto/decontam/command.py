@@ -28,8 +28,14 @@ class Dropped:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready description."""
-        return {"position": self.position, "field": self.field, "rule": self.hit.rule,
-                "task_id": self.hit.task_id, "benchmark_field": self.hit.field, "match": self.hit.match}
+        return {
+            "position": self.position,
+            "field": self.field,
+            "rule": self.hit.rule,
+            "task_id": self.hit.task_id,
+            "benchmark_field": self.hit.field,
+            "match": self.hit.match,
+        }
 
 
 def leak(record: Mapping[str, object], index: BenchmarkIndex, fields: Sequence[str] | None) -> tuple[str, Hit] | None:
@@ -71,16 +77,23 @@ def parse_fields(spec: str | None) -> list[str] | None:
 
 def print_report(console: Console, total: int, dropped: Sequence[Dropped], examples: int = 10) -> None:
     """A summary of the drops by rule and field, with a few examples."""
-    console.print(f"decontaminate: {total} records, {len(dropped)} dropped, {total - len(dropped)} kept "
-                  f"(rules: case-insensitive, whitespace-normalised substring of >= {MIN_SUBSTRING_CHARS} chars; "
-                  f"a shorter one beside the problem's entry point or as a whole unit; shared {NGRAM}-gram of "
-                  "words)", markup=False, highlight=False)
+    console.print(
+        f"decontaminate: {total} records, {len(dropped)} dropped, {total - len(dropped)} kept "
+        f"(rules: case-insensitive, whitespace-normalised substring of >= {MIN_SUBSTRING_CHARS} chars; "
+        f"a shorter one beside the problem's entry point or as a whole unit; shared {NGRAM}-gram of "
+        "words)",
+        markup=False,
+        highlight=False,
+    )
     by_reason = Counter((d.hit.rule, d.field, d.hit.field) for d in dropped)
     for (rule, field, bench_field), count in by_reason.most_common():
         console.print(f"  {count:6d}  {rule:9s} in {field} (benchmark {bench_field})", markup=False, highlight=False)
     for d in dropped[:examples]:
-        console.print(f"  record {d.position}: {d.hit.rule} of {d.hit.task_id} {d.hit.field} in {d.field}: "
-                      f"{d.hit.match[:60]!r}", markup=False, highlight=False)
+        console.print(
+            f"  record {d.position}: {d.hit.rule} of {d.hit.task_id} {d.hit.field} in {d.field}: {d.hit.match[:60]!r}",
+            markup=False,
+            highlight=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,11 @@ def run(options: Options) -> int:
     print_report(out.console(), len(records), dropped)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(json.dumps({"records": len(records), "kept": len(kept),
-                                           "dropped": [d.as_dict() for d in dropped]}, indent=1) + "\n",
-                               encoding="utf-8")
+        report_path.write_text(
+            json.dumps(
+                {"records": len(records), "kept": len(kept), "dropped": [d.as_dict() for d in dropped]}, indent=1
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     return 0

@@ -120,8 +120,9 @@ class BenchmarkIndex:
     def __init__(self, texts: Sequence[BenchmarkText], n: int = NGRAM, names: Sequence[str] = ()) -> None:
         self.n = n
         self.names = tuple(names)
-        texts = [BenchmarkText(t.task_id, t.field, fold(t.text), t.entry_point, t.problem, fold(t.declared))
-                 for t in texts]
+        texts = [
+            BenchmarkText(t.task_id, t.field, fold(t.text), t.entry_point, t.problem, fold(t.declared)) for t in texts
+        ]
         texts = [t for t in texts if t.text]
         owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for i, text in enumerate(texts):

@@ -75,8 +75,14 @@ class Options:
 
 def run(options: Options) -> int:
     """`git octo dedup`: exact then near duplicates removed across the inputs."""
-    return deduplicate(options.inputs, options.output, options.settings, engine=options.engine,
-                       address=options.ray_address, workers=options.workers or os.cpu_count() or 1)
+    return deduplicate(
+        options.inputs,
+        options.output,
+        options.settings,
+        engine=options.engine,
+        address=options.ray_address,
+        workers=options.workers or os.cpu_count() or 1,
+    )
 
 
 def deduplicate(

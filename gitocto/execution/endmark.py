@@ -41,8 +41,10 @@ def mark(lang: str, program: str, token: str) -> str:
 def _python(program: str, token: str) -> str:
     # Top-level code runs in order: this line runs only after the last test did; sys.exit, os._exit or an
     # exception before it leaves the token out.
-    return (f"{program.rstrip()}\n\n\nimport sys as _gitocto_sys\n"
-            f"_gitocto_sys.stdout.write('\\n{token}\\n')\n_gitocto_sys.stdout.flush()\n")
+    return (
+        f"{program.rstrip()}\n\n\nimport sys as _gitocto_sys\n"
+        f"_gitocto_sys.stdout.write('\\n{token}\\n')\n_gitocto_sys.stdout.flush()\n"
+    )
 
 
 _JS_PROLOGUE = """const __gitoctoEndOfTests = (() => {
@@ -71,13 +73,15 @@ def _js(program: str, token: str) -> str:
 
 def _java(program: str, token: str) -> str:
     # A class of our own runs Main.main; System.out is taken before the tests run, so replacing it does not help.
-    return (f"{program.rstrip()}\n\nclass {JAVA_ENTRY} {{\n"
-            "    public static void main(String[] args) throws Throwable {\n"
-            "        java.io.PrintStream out = System.out;\n"
-            "        Main.main(args);\n"
-            f'        out.println("\\n{token}");\n'
-            "        out.flush();\n"
-            "    }\n}\n")
+    return (
+        f"{program.rstrip()}\n\nclass {JAVA_ENTRY} {{\n"
+        "    public static void main(String[] args) throws Throwable {\n"
+        "        java.io.PrintStream out = System.out;\n"
+        "        Main.main(args);\n"
+        f'        out.println("\\n{token}");\n'
+        "        out.flush();\n"
+        "    }\n}\n"
+    )
 
 
 _GO_PACKAGE = re.compile(r"^[ \t]*package[ \t]+main\b.*$", re.MULTILINE)
@@ -90,8 +94,10 @@ def _go(program: str, token: str) -> str:
     match = _GO_PACKAGE.search(program)
     at = match.end() if match else 0
     head = program[:at] if match else "package main\n"
-    test_main = ("\nfunc TestMain(m *gitoctoTesting.M) {\n    code := m.Run()\n    if code == 0 {\n"
-                 f'        gitoctoOS.Stdout.WriteString("\\n{token}\\n")\n    }}\n    gitoctoOS.Exit(code)\n}}\n')
+    test_main = (
+        "\nfunc TestMain(m *gitoctoTesting.M) {\n    code := m.Run()\n    if code == 0 {\n"
+        f'        gitoctoOS.Stdout.WriteString("\\n{token}\\n")\n    }}\n    gitoctoOS.Exit(code)\n}}\n'
+    )
     return head + imports + program[at:].rstrip() + "\n" + test_main
 
 
@@ -122,18 +128,38 @@ def _cpp(program: str, token: str) -> str:
     body_end = end - 1 if program[end - 1 : end] == "}" else end
     params = match.group(2).strip()
     call = f"{_CPP_TESTS}(argc, argv)" if params and params != "void" else f"{_CPP_TESTS}()"
-    return (program[: match.start()] + _CPP_ASSERT + program[match.start() : match.start(1)] + _CPP_TESTS
-            + program[match.end(1) : body_end] + "\nreturn 0;\n" + program[body_end:]
-            + "\n\nint main(int argc, char** argv) {\n    (void)argc; (void)argv;\n"
-            f"    int code = {call};\n"
-            f'    if (code == 0) {{ std::fputs("\\n{token}\\n", stdout); std::fflush(stdout); }}\n'
-            "    return code;\n}\n")
+    return (
+        program[: match.start()]
+        + _CPP_ASSERT
+        + program[match.start() : match.start(1)]
+        + _CPP_TESTS
+        + program[match.end(1) : body_end]
+        + "\nreturn 0;\n"
+        + program[body_end:]
+        + "\n\nint main(int argc, char** argv) {\n    (void)argc; (void)argv;\n"
+        f"    int code = {call};\n"
+        f'    if (code == 0) {{ std::fputs("\\n{token}\\n", stdout); std::fflush(stdout); }}\n'
+        "    return code;\n}\n"
+    )
 
 
 # The std macros tests use, defined again after the solution: a macro_rules! of the solution's with the same name
 # (an assert_eq! that checks nothing, a vec! that builds something else) no longer reaches the tests.
-_RUST_MACROS = ("assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne",
-                "matches", "vec", "format", "panic", "unreachable", "println", "print")
+_RUST_MACROS = (
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "matches",
+    "vec",
+    "format",
+    "panic",
+    "unreachable",
+    "println",
+    "print",
+)
 _RUST_TESTS = re.compile(r"^[ \t]*#\[cfg\(test\)\]|^[ \t]*#\[test\]", re.MULTILINE)
 # libtest runs the tests one at a time in name order (--test-threads=1): this one comes last.
 _RUST_LAST = "zzzzzzzz_gitocto_end_of_tests"
@@ -146,9 +172,11 @@ def _rust(program: str, token: str) -> str:
     )
     match = _RUST_TESTS.search(program)
     at = match.start() if match else len(program)
-    last = (f"\n#[cfg(test)]\nmod {_RUST_LAST} {{\n    #[test]\n    fn end() {{\n"
-            f'        let _ = ::std::io::Write::write_all(&mut ::std::io::stdout(), b"\\n{token}\\n");\n'
-            "    }\n}\n")
+    last = (
+        f"\n#[cfg(test)]\nmod {_RUST_LAST} {{\n    #[test]\n    fn end() {{\n"
+        f'        let _ = ::std::io::Write::write_all(&mut ::std::io::stdout(), b"\\n{token}\\n");\n'
+        "    }\n}\n"
+    )
     return program[:at] + "\n" + shadows + program[at:].rstrip() + "\n" + last
 
 

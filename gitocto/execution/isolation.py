@@ -28,8 +28,19 @@ WORKDIR_SIZE = 256 << 20  # the tmpfs each program runs in
 SHM_SIZE = 16 << 20  # its /dev/shm (POSIX semaphores, shared memory); the rest of /dev is read-only
 _ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # What toolchains read from /etc: the loader cache, alternatives links (java, cc), certificates, the JDK's config.
-_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "ssl", "ca-certificates", "localtime",
-        "java-*-openjdk", "gcc", "nsswitch.conf", "hosts")
+_ETC = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "alternatives",
+    "ssl",
+    "ca-certificates",
+    "localtime",
+    "java-*-openjdk",
+    "gcc",
+    "nsswitch.conf",
+    "hosts",
+)
 _NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
 
 
@@ -118,8 +129,21 @@ def _system_view() -> list[str]:
     for pattern in _ETC:
         for path in sorted(glob.glob(os.path.join("/etc", pattern))):
             args += ["--ro-bind", path, path]
-    return [*args, "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(SHM_SIZE), "--tmpfs",
-            "/dev/shm", "--remount-ro", "/dev"]
+    return [
+        *args,
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(SHM_SIZE),
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
+        "/dev",
+    ]
 
 
 class _View:
@@ -175,12 +199,23 @@ def command(step: Step, tools: Tools, env: Mapping[str, str], fds: list[int]) ->
     system = _system_view()
     seen = _View(["/usr", "/proc", "/dev", *_ROOT_LINKS, *(a for a in system if a.startswith("/etc/"))])
     writable = [os.path.realpath(p) for p in step.writable]
-    needed = [p for p in [*toolchain_dirs(step.argv, env), *step.read_only]
-              if not _under(os.path.realpath(p), [work, *writable])]
+    needed = [
+        p
+        for p in [*toolchain_dirs(step.argv, env), *step.read_only]
+        if not _under(os.path.realpath(p), [work, *writable])
+    ]
     view = system + seen.mounts(needed, "--ro-bind")
     if step.untrusted:
-        view += [*seen.parents(work), "--size", str(WORKDIR_SIZE), "--perms", "0777", "--tmpfs", work,
-                 *_copy_in(step.workdir, fds)]
+        view += [
+            *seen.parents(work),
+            "--size",
+            str(WORKDIR_SIZE),
+            "--perms",
+            "0777",
+            "--tmpfs",
+            work,
+            *_copy_in(step.workdir, fds),
+        ]
         seen.visible.append(work)
     else:
         view += seen.mounts([work], "--bind")
@@ -189,15 +224,46 @@ def command(step: Step, tools: Tools, env: Mapping[str, str], fds: list[int]) ->
     limits = [tools.prlimit, *(f"--{name}={value}" for name, value in step.rlimits.items()), "--"]
     if root and step.untrusted:
         assert tools.setpriv is not None
-        outer = [tools.bwrap, *_NAMESPACES, "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add",
-                 "CAP_SETGID", "--cap-add", "CAP_SETPCAP", *view, *common, "--"]
-        drop = [tools.setpriv, f"--reuid={step.uid}", f"--regid={step.uid}", "--clear-groups", "--inh-caps=-all",
-                "--bounding-set=-all", "--no-new-privs", "--"]
-        inner = [tools.bwrap, *userns, "--die-with-parent", "--bind", "/", "/",
-                 "--remount-ro", "/", "--chdir", work, "--"]
+        outer = [
+            tools.bwrap,
+            *_NAMESPACES,
+            "--cap-drop",
+            "ALL",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+            "--cap-add",
+            "CAP_SETPCAP",
+            *view,
+            *common,
+            "--",
+        ]
+        drop = [
+            tools.setpriv,
+            f"--reuid={step.uid}",
+            f"--regid={step.uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--",
+        ]
+        inner = [
+            tools.bwrap,
+            *userns,
+            "--die-with-parent",
+            "--bind",
+            "/",
+            "/",
+            "--remount-ro",
+            "/",
+            "--chdir",
+            work,
+            "--",
+        ]
         return [*outer, *drop, *inner, *limits, *step.argv]
-    single = [tools.bwrap, *userns, *_NAMESPACES, "--cap-drop", "ALL", *view, *common,
-              "--"]
+    single = [tools.bwrap, *userns, *_NAMESPACES, "--cap-drop", "ALL", *view, *common, "--"]
     return [*single, *limits, *step.argv]
 
 
@@ -212,8 +278,16 @@ def probe() -> Tools | str:
         step = Step(["true"], Path(tmp), {"nproc": "16"}, untrusted=True, uid=0x70000000 + os.getpid() % 4096)
         try:
             argv = command(step, tools, {}, fds)
-            proc = subprocess.run(argv, cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                  pass_fds=fds, timeout=30, check=False)
+            proc = subprocess.run(
+                argv,
+                cwd=tmp,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                pass_fds=fds,
+                timeout=30,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bwrap did not run ({exc})"
         finally:

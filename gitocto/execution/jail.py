@@ -27,8 +27,19 @@ _PR_CAP_AMBIENT = 47
 _PR_CAP_AMBIENT_RAISE = 2
 _CAP_DAC_READ_SEARCH = 2
 # Landlock filesystem rights (ABI 1-3) that change the filesystem; reading and executing stay allowed everywhere.
-_WRITE_RIGHTS = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) \
-    | (1 << 12) | (1 << 13)
+_WRITE_RIGHTS = (
+    (1 << 1)
+    | (1 << 4)
+    | (1 << 5)
+    | (1 << 6)
+    | (1 << 7)
+    | (1 << 8)
+    | (1 << 9)
+    | (1 << 10)
+    | (1 << 11)
+    | (1 << 12)
+    | (1 << 13)
+)
 _ALL_FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2)
 _REFER, _TRUNCATE = 1 << 13, 1 << 14
 

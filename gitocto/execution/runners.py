@@ -41,12 +41,15 @@ def _tail(text: str, lines: int = 8, chars: int = 600) -> str:
 
 # Lines that say why a compile or a run failed, strongest first: a missing module, a compiler's error line, a
 # failed assertion or panic, an exception.
-_WHY = [re.compile(p) for p in (
-    r"Cannot find module '[^']*'|cannot find package|cannot find crate",
-    r"\berror(\[E\d+\])?:|: undefined: |\bundefined reference\b",
-    r"Assertion .* failed|AssertionError|assertion .*failed|panicked at|^panic: |\bError:\s",
-    r"\b[A-Z]\w*(Error|Exception)\b|--- FAIL",
-)]
+_WHY = [
+    re.compile(p)
+    for p in (
+        r"Cannot find module '[^']*'|cannot find package|cannot find crate",
+        r"\berror(\[E\d+\])?:|: undefined: |\bundefined reference\b",
+        r"Assertion .* failed|AssertionError|assertion .*failed|panicked at|^panic: |\bError:\s",
+        r"\b[A-Z]\w*(Error|Exception)\b|--- FAIL",
+    )
+]
 
 
 def why(text: str, lang: str = "") -> str:
@@ -98,13 +101,16 @@ class _Run:
         """The program with the code that prints this run's token after its last test."""
         return endmark.mark(self.lang, program, self.token)
 
-    def compile(self, argv: list[str], extra_env: dict[str, str] | None = None,
-                writable: tuple[str, ...] = ()) -> ExecResult | None:
+    def compile(
+        self, argv: list[str], extra_env: dict[str, str] | None = None, writable: tuple[str, ...] = ()
+    ) -> ExecResult | None:
         """Compile as the invoking user (the compiler is trusted; its input is not); None when it succeeded."""
-        limits = Limits(cpu=self.compile_timeout, data=4 * _GIB, fsize=1 << 30, nproc=256, drop_root=False,
-                        writable=writable)
-        done = run_sandboxed(argv, self.workdir, limits, self.compile_timeout,
-                             scrubbed_env(str(self.workdir), extra_env))
+        limits = Limits(
+            cpu=self.compile_timeout, data=4 * _GIB, fsize=1 << 30, nproc=256, drop_root=False, writable=writable
+        )
+        done = run_sandboxed(
+            argv, self.workdir, limits, self.compile_timeout, scrubbed_env(str(self.workdir), extra_env)
+        )
         if done.timed_out:
             return ExecResult(False, "timeout", "compilation timed out", self.elapsed())
         if done.returncode != 0:
@@ -173,8 +179,9 @@ def _java(run: _Run, program: str) -> ExecResult:
 def _go(run: _Run, program: str) -> ExecResult:
     (run.workdir / "main_test.go").write_text(run.marked(program))
     env = toolchains.go_env(run.workdir)
-    failed = run.compile(["go", "test", "-c", "-ldflags=-s -w", "-o", "program.test", "main_test.go"], env,
-                         writable=(env["GOCACHE"],))
+    failed = run.compile(
+        ["go", "test", "-c", "-ldflags=-s -w", "-o", "program.test", "main_test.go"], env, writable=(env["GOCACHE"],)
+    )
     if failed:
         return failed
     # What `go test` passes its test binary: os.Exit(0) during a test panics instead of ending the run.
@@ -187,7 +194,7 @@ def _cpp(run: _Run, program: str) -> ExecResult:
     pch = toolchains.cpp_prelude_dir() if program.startswith(prelude) else None
     if pch is not None:
         # Parsing boost/any and iostream is most of a compile: the standard block comes precompiled instead.
-        program = f'#include "{toolchains.CPP_PRELUDE_NAME}"' + program[len(prelude):]
+        program = f'#include "{toolchains.CPP_PRELUDE_NAME}"' + program[len(prelude) :]
         argv += ["-I", str(pch)]
     (run.workdir / "program.cpp").write_text(run.marked(program))
     failed = run.compile(argv)
@@ -202,8 +209,7 @@ def _rust(run: _Run, program: str) -> ExecResult:
     # What `cargo test` would run, without cargo's lock on a shared target dir: rustc --test against the
     # crates built once, so programs compile in parallel and each compiles only itself. Lints as cargo leaves
     # them: deny-by-default ones fail the compile, as in the paper's harness.
-    argv = [rust.rustc, "--edition", "2021", "--test", "-o", "program", "-L", f"dependency={rust.deps_dir}",
-            "main.rs"]
+    argv = [rust.rustc, "--edition", "2021", "--test", "-o", "program", "-L", f"dependency={rust.deps_dir}", "main.rs"]
     for name, rlib in sorted(rust.externs.items()):
         argv += ["--extern", f"{name}={rlib}"]
     failed = run.compile(argv)

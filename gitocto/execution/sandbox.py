@@ -72,7 +72,7 @@ _warned = threading.Event()
 
 
 def set_policy(policy: str, check: bool = True) -> None:
-    """"auto": isolate with bubblewrap where it works, else warn once and fall back; "strict": refuse instead.
+    """ "auto": isolate with bubblewrap where it works, else warn once and fall back; "strict": refuse instead.
     `check`: find out now, so that a command refuses (or warns) before it starts any work."""
     global _policy
     if policy not in POLICIES:
@@ -91,21 +91,38 @@ def _isolation() -> isolation.Tools | None:
         raise OctoError(f"--sandbox strict: cannot isolate programs: {found}")
     if not _warned.is_set():
         _warned.set()
-        console.warn(f"{found}; programs run under rlimits and Landlock only: their reads of files, "
-                     "network use and signals to your processes are not contained (--sandbox strict refuses instead)")
+        console.warn(
+            f"{found}; programs run under rlimits and Landlock only: their reads of files, "
+            "network use and signals to your processes are not contained (--sandbox strict refuses instead)"
+        )
     return None
 
 
 def scrubbed_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """A minimal environment: a fixed PATH, HOME and TMPDIR inside the program's own directory, plus `extra`."""
     path = os.pathsep.join(
-        p for p in [os.path.dirname(sys.executable), *os.environ.get("PATH", "").split(os.pathsep),
-                    "/usr/local/bin", "/usr/bin", "/bin"] if p
+        p
+        for p in [
+            os.path.dirname(sys.executable),
+            *os.environ.get("PATH", "").split(os.pathsep),
+            "/usr/local/bin",
+            "/usr/bin",
+            "/bin",
+        ]
+        if p
     )
-    env = {"PATH": path, "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-           # numpy's BLAS would start a thread per core at import: on a many-core machine more than the sandbox's
-           # process allowance, and the program would fail before it ran.
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {
+        "PATH": path,
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        # numpy's BLAS would start a thread per core at import: on a many-core machine more than the sandbox's
+        # process allowance, and the program would fail before it ran.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
     env.update(extra or {})
     return env
 
@@ -159,14 +176,27 @@ def _jail_command(argv: Sequence[str], cwd: Path, limits: Limits) -> list[str]:
     return [sys.executable, "-I", "-S", _JAIL, json.dumps(spec), "--", *argv]
 
 
-def _isolated_command(tools: isolation.Tools, argv: Sequence[str], cwd: Path, limits: Limits,
-                      env: Mapping[str, str], fds: list[int]) -> list[str]:
+def _isolated_command(
+    tools: isolation.Tools, argv: Sequence[str], cwd: Path, limits: Limits, env: Mapping[str, str], fds: list[int]
+) -> list[str]:
     cpu = max(1, int(limits.cpu + 0.999))
-    rlimits = {"core": "0", "cpu": f"{cpu}:{cpu + 1}", "data": str(limits.data), "fsize": str(limits.fsize),
-               # counted inside the sandbox's own user namespace: its tasks only, plus bwrap's reaper
-               "nproc": str(limits.nproc + 2)}
-    step = isolation.Step(argv, cwd, rlimits, untrusted=limits.drop_root, uid=limits.uid,
-                          writable=limits.writable, read_only=limits.read_only)
+    rlimits = {
+        "core": "0",
+        "cpu": f"{cpu}:{cpu + 1}",
+        "data": str(limits.data),
+        "fsize": str(limits.fsize),
+        # counted inside the sandbox's own user namespace: its tasks only, plus bwrap's reaper
+        "nproc": str(limits.nproc + 2),
+    }
+    step = isolation.Step(
+        argv,
+        cwd,
+        rlimits,
+        untrusted=limits.drop_root,
+        uid=limits.uid,
+        writable=limits.writable,
+        read_only=limits.read_only,
+    )
     return isolation.command(step, tools, env, fds)
 
 
@@ -190,8 +220,14 @@ def run_sandboxed(
             cmd = _isolated_command(tools, argv, cwd, limits, env, fds)
         start = time.monotonic()
         proc = subprocess.Popen(
-            cmd, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, pass_fds=fds,
+            cmd,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            pass_fds=fds,
         )
     finally:
         for fd in fds:

@@ -202,13 +202,19 @@ def _build_crates(root: Path, cargo: str, rustc: str, env: dict[str, str]) -> No
     )
     env = {**env, "CARGO_HOME": str(root / "cargo-home"), "RUSTC": rustc}
     proc = subprocess.run(
-        [cargo, "build", "--offline", "--message-format=json"], cwd=project, env=env, capture_output=True,
-        text=True, check=False,
+        [cargo, "build", "--offline", "--message-format=json"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise OctoError(f"building the Rust crates rand, regex, md5 failed ({tail[0]}); "
-                        "install librust-rand-dev librust-regex-dev librust-md5-dev")
+        raise OctoError(
+            f"building the Rust crates rand, regex, md5 failed ({tail[0]}); "
+            "install librust-rand-dev librust-regex-dev librust-md5-dev"
+        )
     extern_of = {target: name for name, (target, _) in RUST_CRATES.items()}
     externs: dict[str, str] = {}
     for line in proc.stdout.splitlines():
@@ -225,10 +231,26 @@ def _build_crates(root: Path, cargo: str, rustc: str, env: dict[str, str]) -> No
 
 # The header block the paper's harness puts before every C++ program; compiled once into a precompiled header.
 CPP_PRELUDE = (
-    "using namespace std;", "#include<stdlib.h>", "#include<algorithm>", "#include<cmath>", "#include<math.h>",
-    "#include<numeric>", "#include<stdio.h>", "#include<vector>", "#include<set>", "#include<map>",
-    "#include<queue>", "#include<stack>", "#include<list>", "#include<deque>", "#include<boost/any.hpp>",
-    "#include<string>", "#include<climits>", "#include<cstring>", "#include<iostream>", "#include<sstream>",
+    "using namespace std;",
+    "#include<stdlib.h>",
+    "#include<algorithm>",
+    "#include<cmath>",
+    "#include<math.h>",
+    "#include<numeric>",
+    "#include<stdio.h>",
+    "#include<vector>",
+    "#include<set>",
+    "#include<map>",
+    "#include<queue>",
+    "#include<stack>",
+    "#include<list>",
+    "#include<deque>",
+    "#include<boost/any.hpp>",
+    "#include<string>",
+    "#include<climits>",
+    "#include<cstring>",
+    "#include<iostream>",
+    "#include<sstream>",
     "#include<fstream>",
 )
 CPP_STD = "-std=c++11"
@@ -250,8 +272,12 @@ def cpp_prelude_dir() -> Path | None:
         if not gch.exists():
             header.write_text("\n".join(CPP_PRELUDE) + "\n")
             compiled = atomic_write(gch)
-            proc = subprocess.run(["g++", CPP_STD, "-x", "c++-header", str(header), "-o", str(compiled.tmp)],
-                                  capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                ["g++", CPP_STD, "-x", "c++-header", str(header), "-o", str(compiled.tmp)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if proc.returncode != 0:
                 compiled.discard()
                 return None

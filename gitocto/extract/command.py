@@ -58,13 +58,24 @@ def run(options: Options) -> int:
         from gitocto.extract.many import extract_many, read_repos_file
 
         listed = read_repos_file(options.repos_file) if options.repos_file is not None else []
-        return extract_many([*options.repos, *listed], options.output, options.extract, engine=options.engine,
-                            ray_address=options.ray_address)
+        return extract_many(
+            [*options.repos, *listed],
+            options.output,
+            options.extract,
+            engine=options.engine,
+            ray_address=options.ray_address,
+        )
     return extract_repos(options.repos, options.output, options.extract, shard_format=options.shard_format)
 
 
-def extract_repos(repos: Sequence[str], output: str, options: ExtractOptions, *, shard_format: str = "parquet",
-                  console: Console | None = None) -> int:
+def extract_repos(
+    repos: Sequence[str],
+    output: str,
+    options: ExtractOptions,
+    *,
+    shard_format: str = "parquet",
+    console: Console | None = None,
+) -> int:
     """Extract every repository in `repos` into `output` (a file, a directory of parts, or "-"); exit code."""
     console = console or out.console()
     check_output(output)
@@ -72,11 +83,15 @@ def extract_repos(repos: Sequence[str], output: str, options: ExtractOptions, *,
     targets = [prepare(Path(r), options) for r in (repos or ["."])]
     for ctx, _ in targets:
         if ctx.shallow_boundary:
-            console.print(f"[yellow]{ctx.repos}: shallow clone; history is cut at {len(ctx.shallow_boundary)} "
-                          f"boundary commit(s) ({', '.join(sorted(ctx.shallow_boundary)[:3])}), which are left out")
+            console.print(
+                f"[yellow]{ctx.repos}: shallow clone; history is cut at {len(ctx.shallow_boundary)} "
+                f"boundary commit(s) ({', '.join(sorted(ctx.shallow_boundary)[:3])}), which are left out"
+            )
         if license_dropped(ctx, options):
-            console.print(f"[yellow]{ctx.repos}: licence {ctx.license or 'unknown'} is not one CommitPack keeps, so "
-                          "cp_license drops every record (set one with --license, or --skip-rule cp_license)")
+            console.print(
+                f"[yellow]{ctx.repos}: licence {ctx.license or 'unknown'} is not one CommitPack keeps, so "
+                "cp_license drops every record (set one with --license, or --skip-rule cp_license)"
+            )
     if output == "-":
         return _to_stdout(targets, options, console)
     path = Path(output)
@@ -86,13 +101,16 @@ def extract_repos(repos: Sequence[str], output: str, options: ExtractOptions, *,
     if fmt is not None and path.exists() and not parts_dir_for(path).exists():
         recorded = _summary(path).get("settings")
         if recorded is not None and recorded != json.loads(json.dumps(settings)):
-            raise OctoError(f"{output} is the output of a run with other options or repositories; "
-                            "rerun with the same ones, or remove it to extract again")
+            raise OctoError(
+                f"{output} is the output of a run with other options or repositories; "
+                "rerun with the same ones, or remove it to extract again"
+            )
         console.print(f"{output} is complete from an earlier run; nothing to do (remove it to extract again)")
         return 0
     # Parts of a single Parquet file are rewritten when joined, so they are kept as Arrow files meanwhile.
-    with PartWriter(parts_dir_for(path) if fmt else path, parts_format(fmt) if fmt else shard_format,
-                    COLUMNS) as writer:
+    with PartWriter(
+        parts_dir_for(path) if fmt else path, parts_format(fmt) if fmt else shard_format, COLUMNS
+    ) as writer:
         check_same_run(writer.state_dir, settings, f"{writer.directory} holds parts")
         state = writer.load()
         if state.done:
@@ -112,8 +130,9 @@ def extract_repos(repos: Sequence[str], output: str, options: ExtractOptions, *,
 
 def license_dropped(ctx: RepoContext, options: ExtractOptions) -> bool:
     """True when the filter's licence rule will drop every record of this repository."""
-    return (options.filter is not None and "cp_license" not in options.skip_rules
-            and ctx.license not in PERMISSIVE_LICENSES)
+    return (
+        options.filter is not None and "cp_license" not in options.skip_rules and ctx.license not in PERMISSIVE_LICENSES
+    )
 
 
 def validate_options(options: ExtractOptions) -> None:
@@ -134,8 +153,10 @@ def check_same_run(state_dir: Path, settings: dict[str, object], what: str) -> N
     path = state_dir / "run.json"
     if path.exists():
         if json.loads(path.read_text(encoding="utf-8")) != json.loads(json.dumps(settings)):
-            raise OctoError(f"{what} of a run with other options or repositories; "
-                            "rerun with the same ones, or remove it to start over")
+            raise OctoError(
+                f"{what} of a run with other options or repositories; "
+                "rerun with the same ones, or remove it to start over"
+            )
         return
     state_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(settings), encoding="utf-8")
@@ -144,8 +165,10 @@ def check_same_run(state_dir: Path, settings: dict[str, object], what: str) -> N
 def _write_summary(path: Path, counts: Counter[str], problems: Sequence[str], settings: dict[str, object]) -> None:
     """Keep a single-file output's counts (filter drops included) where `git octo stats` looks for them, and the
     settings of its run, so a rerun with other ones is refused rather than taken as done."""
-    write_json(path.parent / STATE_DIR / f"{path.name}.json", {
-        "output": path.name, "counts": dict(counts), "problems": list(problems), "settings": settings})
+    write_json(
+        path.parent / STATE_DIR / f"{path.name}.json",
+        {"output": path.name, "counts": dict(counts), "problems": list(problems), "settings": settings},
+    )
 
 
 def _summary(path: Path) -> dict[str, Any]:
@@ -162,13 +185,25 @@ def _repo_id(ctx: RepoContext) -> str:
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[rate]} commits/s"), TextColumn("{task.fields[records]} records"),
-                    TimeElapsedColumn(), console=console, transient=True)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} commits/s"),
+        TextColumn("{task.fields[records]} records"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
-def _run(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, writer: PartWriter,
-         state: PartState, console: Console) -> None:
+def _run(
+    targets: list[tuple[RepoContext, list[str]]],
+    options: ExtractOptions,
+    writer: PartWriter,
+    state: PartState,
+    console: Console,
+) -> None:
     forks = Forks(targets)  # a commit several repositories hold: once, from the first, naming all
     with _progress(console) as progress:
         for i, (ctx, commits) in enumerate(targets):
@@ -177,8 +212,9 @@ def _run(targets: list[tuple[RepoContext, list[str]]], options: ExtractOptions, 
             task = progress.add_task(ctx.repos, total=len(todo), records=0, rate=0)
             written, done, start = 0, 0, time.perf_counter()
             for batch in forks.process(ctx, todo, options, state.keys):
-                writer.write(state.next_index, batch.records, repo, batch.commits, batch.keys, batch.counts,
-                             batch.problems)
+                writer.write(
+                    state.next_index, batch.records, repo, batch.commits, batch.keys, batch.counts, batch.problems
+                )
                 state.next_index += 1
                 state.done.update((repo, c) for c in batch.commits)
                 state.counts.update(batch.counts)

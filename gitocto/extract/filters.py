@@ -30,29 +30,95 @@ from gitocto.extract.record import Record
 # ---- Published lists and thresholds ------------------------------------------------------------------------------
 
 # The repository licences CommitPack's query keeps (GitHub's licence keys).
-PERMISSIVE_LICENSES = frozenset({"mit", "artistic-2.0", "isc", "cc0-1.0", "epl-1.0", "mpl-2.0", "unlicense",
-                                 "apache-2.0", "bsd-3-clause", "agpl-3.0", "lgpl-2.1", "bsd-2-clause"})
+PERMISSIVE_LICENSES = frozenset(
+    {
+        "mit",
+        "artistic-2.0",
+        "isc",
+        "cc0-1.0",
+        "epl-1.0",
+        "mpl-2.0",
+        "unlicense",
+        "apache-2.0",
+        "bsd-3-clause",
+        "agpl-3.0",
+        "lgpl-2.1",
+        "bsd-2-clause",
+    }
+)
 # Lower-cased whole messages the query leaves out (besides every message starting with "merge").
-THROWAWAY_MESSAGES = frozenset({
-    "update readme.md", "initial commit", "update", "mirroring from micro.blog.", "update data.json",
-    "update data.js", "add files via upload", "update readme", "can't you see i'm updating the time?", "pi push",
-    "dummy", "update index.html", "first commit", "create readme.md", "heartbeat update", "updated readme",
-    "update log", "test", "no message", "readme", "wip", "updates", "commit", "update _config.yaml"})
+THROWAWAY_MESSAGES = frozenset(
+    {
+        "update readme.md",
+        "initial commit",
+        "update",
+        "mirroring from micro.blog.",
+        "update data.json",
+        "update data.js",
+        "add files via upload",
+        "update readme",
+        "can't you see i'm updating the time?",
+        "pi push",
+        "dummy",
+        "update index.html",
+        "first commit",
+        "create readme.md",
+        "heartbeat update",
+        "updated readme",
+        "update log",
+        "test",
+        "no message",
+        "readme",
+        "wip",
+        "updates",
+        "commit",
+        "update _config.yaml",
+    }
+)
 # Whole messages (case-sensitive) the scrape script leaves out (it lists "please" with and without its newline).
 MISC_MESSAGES = frozenset({"initial commit", "please", "lalala"})
 # CommitPackFT: lower-cased cleaned subjects, and phrases a lower-cased cleaned subject may not contain.
-BAD_MESSAGES = frozenset({"readme", "update", "dummy", "updated", "test", "update readme", "update readme.md",
-                          "updated readme.md", "updated readme"})
-BAD_SUB_MESSAGES = ("auto commit", "update contributing", "<?xml", "merge branch", "merge pull request",
-                    "signed-off-by")
-SPECIFIC_MESSAGES = frozenset({"fix that bug where things didn't work but now they should",
-                               "put the thingie in the thingie", "add a beter commit message"})
+BAD_MESSAGES = frozenset(
+    {
+        "readme",
+        "update",
+        "dummy",
+        "updated",
+        "test",
+        "update readme",
+        "update readme.md",
+        "updated readme.md",
+        "updated readme",
+    }
+)
+BAD_SUB_MESSAGES = (
+    "auto commit",
+    "update contributing",
+    "<?xml",
+    "merge branch",
+    "merge pull request",
+    "signed-off-by",
+)
+SPECIFIC_MESSAGES = frozenset(
+    {
+        "fix that bug where things didn't work but now they should",
+        "put the thingie in the thingie",
+        "add a beter commit message",
+    }
+)
 # CommitPackFT's per-language extension test; every other language only needs a dot in the path.
 LANG_EXTENSIONS: dict[str, frozenset[str]] = {
-    "python": frozenset({"py"}), "java": frozenset({"java"}), "javascript": frozenset({"js"}),
-    "rust": frozenset({"rs"}), "go": frozenset({"go"}), "c++": frozenset({"cpp"}), "c": frozenset({"c", "h"}),
-    "html": frozenset({"html"}), "shell": frozenset({"sh", "bash", "zsh", "csh", "slurm"}),
-    "xml": frozenset({"xml"})}
+    "python": frozenset({"py"}),
+    "java": frozenset({"java"}),
+    "javascript": frozenset({"js"}),
+    "rust": frozenset({"rs"}),
+    "go": frozenset({"go"}),
+    "c++": frozenset({"cpp"}),
+    "c": frozenset({"c", "h"}),
+    "html": frozenset({"html"}),
+    "shell": frozenset({"sh", "bash", "zsh", "csh", "slurm"}),
+    "xml": frozenset({"xml"}),
+}
 MAX_OLD_CHARS = 50_000
 MIN_SUBJECT_CHARS, MAX_SUBJECT_CHARS = 10, 1000  # exclusive bounds
 MIN_SUBJECT_WORDS, MAX_SUBJECT_WORDS = 4, 1000  # exclusive bounds
@@ -104,6 +170,7 @@ def commit_verbs() -> frozenset[str]:
 
 # ---- Subject cleaning --------------------------------------------------------------------------------------------
 
+
 def _is_tag(token: str) -> bool:
     return token.startswith("[") and token.endswith("]")
 
@@ -143,11 +210,13 @@ def strict_clean_subject(subject: str) -> str:
 
 
 def _words_ok(text: str) -> bool:
-    return (MIN_SUBJECT_CHARS < len(text) < MAX_SUBJECT_CHARS
-            and MIN_SUBJECT_WORDS < len(text.split()) < MAX_SUBJECT_WORDS)
+    return (
+        MIN_SUBJECT_CHARS < len(text) < MAX_SUBJECT_CHARS and MIN_SUBJECT_WORDS < len(text.split()) < MAX_SUBJECT_WORDS
+    )
 
 
 # ---- CommitPack: the query, the scrape and the licence pass ------------------------------------------------------
+
 
 def cp_license(r: Record, ctx: RuleContext) -> bool:
     """The repository's licence is one of the 12 permissive GitHub keys the query selects."""
@@ -198,6 +267,7 @@ def cp_opt_out(r: Record, ctx: RuleContext) -> bool:
 
 
 # ---- CommitPackFT, first script ----------------------------------------------------------------------------------
+
 
 def ft_old_size(r: Record, ctx: RuleContext) -> bool:
     """The old contents are under 50,000 characters."""
@@ -287,6 +357,7 @@ def ft_no_hex_subject(r: Record, ctx: RuleContext) -> bool:
 
 
 # ---- CommitPackFT, second script ---------------------------------------------------------------------------------
+
 
 def ft_no_cherry_pick(r: Record, ctx: RuleContext) -> bool:
     """No "cherry picked from commit" in the cleaned subject."""
@@ -398,19 +469,54 @@ def strict_store_cleaned_subject(r: Record, ctx: RuleContext) -> bool:
 
 
 Rule = Callable[[Record, RuleContext], bool]
-COMMITPACK_RULES: tuple[Rule, ...] = (cp_license, cp_message_length, cp_throwaway_message, cp_same_path,
-                                      cp_single_file, cp_known_extension, cp_update_filename, cp_misc_message,
-                                      cp_opt_out)
+COMMITPACK_RULES: tuple[Rule, ...] = (
+    cp_license,
+    cp_message_length,
+    cp_throwaway_message,
+    cp_same_path,
+    cp_single_file,
+    cp_known_extension,
+    cp_update_filename,
+    cp_misc_message,
+    cp_opt_out,
+)
 COMMITPACKFT_RULES: tuple[Rule, ...] = (
-    ft_old_size, ft_new_contents, ft_no_hash_sign, ft_extension, ft_no_file_stem, ft_subject_size,
-    ft_clean_subject_size, ft_upper_first, ft_token_length, ft_imperative_verb, ft_not_bare, ft_no_boilerplate,
-    ft_no_version, ft_no_hex_subject,
-    ft_no_cherry_pick, ft_no_commit_hash, ft_bump_version, ft_no_first_person, ft_no_thanks, ft_no_code_review,
-    ft_not_specific, ft_no_issue_ref, ft_no_cdpcp, ft_no_codereview_link, ft_no_wip, ft_no_url, ft_no_leetcode,
-    ft_min_words, ft_store_cleaned_subject)
+    ft_old_size,
+    ft_new_contents,
+    ft_no_hash_sign,
+    ft_extension,
+    ft_no_file_stem,
+    ft_subject_size,
+    ft_clean_subject_size,
+    ft_upper_first,
+    ft_token_length,
+    ft_imperative_verb,
+    ft_not_bare,
+    ft_no_boilerplate,
+    ft_no_version,
+    ft_no_hex_subject,
+    ft_no_cherry_pick,
+    ft_no_commit_hash,
+    ft_bump_version,
+    ft_no_first_person,
+    ft_no_thanks,
+    ft_no_code_review,
+    ft_not_specific,
+    ft_no_issue_ref,
+    ft_no_cdpcp,
+    ft_no_codereview_link,
+    ft_no_wip,
+    ft_no_url,
+    ft_no_leetcode,
+    ft_min_words,
+    ft_store_cleaned_subject,
+)
 # The published rules with ours in place of the verb test, the version test and the stored cleaning.
-_STRICT_SWAPS: dict[Rule, Rule] = {ft_imperative_verb: strict_imperative_verb, ft_no_version: strict_no_version,
-                                   ft_store_cleaned_subject: strict_store_cleaned_subject}
+_STRICT_SWAPS: dict[Rule, Rule] = {
+    ft_imperative_verb: strict_imperative_verb,
+    ft_no_version: strict_no_version,
+    ft_store_cleaned_subject: strict_store_cleaned_subject,
+}
 STRICT_RULES: tuple[Rule, ...] = tuple(_STRICT_SWAPS.get(rule, rule) for rule in COMMITPACKFT_RULES)
 ALL_RULES = {rule.__name__: rule for rule in (*COMMITPACK_RULES, *COMMITPACKFT_RULES, *STRICT_RULES)}
 RULE_SETS: dict[str, tuple[Rule, ...]] = {
@@ -435,8 +541,9 @@ def rules_for(filter_name: str | None, skip: Iterable[str] = ()) -> list[Rule]:
     return [rule for rule in chosen if rule.__name__ not in skipped]
 
 
-def apply_rules(records: Iterable[Record], rules: list[Rule], ctx: RuleContext,
-                drops: Counter[str]) -> Iterator[Record]:
+def apply_rules(
+    records: Iterable[Record], rules: list[Rule], ctx: RuleContext, drops: Counter[str]
+) -> Iterator[Record]:
     """The records every rule keeps; each dropped record counts once in `drops`, under the first rule failing."""
     for record in records:
         for rule in rules:

@@ -57,8 +57,9 @@ class Forks:
         """The `repos` value of commit `sha`: every holder when shared, else `default`."""
         return self._shared.get(sha, default)
 
-    def process(self, ctx: RepoContext, commits: Sequence[str], options: ExtractOptions,
-                seen: set[str]) -> Iterator[Batch]:
+    def process(
+        self, ctx: RepoContext, commits: Sequence[str], options: ExtractOptions, seen: set[str]
+    ) -> Iterator[Batch]:
         """`pipeline.process` over `commits`, in runs of commits with the same holders, each with its `repos`."""
         start = 0
         while start < len(commits):
@@ -72,6 +73,7 @@ class Forks:
 
 
 # ---- --repos-file: one shard per repository, merged afterwards ----------------------------------------------------
+
 
 def _holdings_path(shard: Path) -> Path:
     return shard.parent / STATE_DIR / f"{shard.stem}.holds.json"

@@ -22,12 +22,39 @@ from importlib import resources
 COMMITPACK, PYGMENTS = "commitpack", "pygments"
 
 # Suffixes Pygments shares between languages: the one code hosts see most.
-_PINNED = {".c": "C", ".h": "C", ".hh": "C++", ".cp": "C++", ".pl": "Perl", ".pm": "Perl", ".t": "Perl",
-           ".m": "Objective-C", ".mm": "Objective-C++", ".sql": "SQL", ".inc": "PHP", ".r": "R", ".fs": "F#",
-           ".v": "verilog", ".s": "GAS", ".asm": "NASM", ".cl": "Common Lisp", ".as": "ActionScript 3",
-           ".xsl": "XSLT", ".xslt": "XSLT", ".pro": "Prolog", ".bas": "VB.net", ".sc": "SuperCollider",
-           ".lean": "Lean4", ".b": "Brainfuck", ".i": "SWIG", ".j": "Objective-J", ".gd": "GDScript",
-           ".feature": "Gherkin", ".def": "Modula-2", ".p": "OpenEdge ABL"}
+_PINNED = {
+    ".c": "C",
+    ".h": "C",
+    ".hh": "C++",
+    ".cp": "C++",
+    ".pl": "Perl",
+    ".pm": "Perl",
+    ".t": "Perl",
+    ".m": "Objective-C",
+    ".mm": "Objective-C++",
+    ".sql": "SQL",
+    ".inc": "PHP",
+    ".r": "R",
+    ".fs": "F#",
+    ".v": "verilog",
+    ".s": "GAS",
+    ".asm": "NASM",
+    ".cl": "Common Lisp",
+    ".as": "ActionScript 3",
+    ".xsl": "XSLT",
+    ".xslt": "XSLT",
+    ".pro": "Prolog",
+    ".bas": "VB.net",
+    ".sc": "SuperCollider",
+    ".lean": "Lean4",
+    ".b": "Brainfuck",
+    ".i": "SWIG",
+    ".j": "Objective-J",
+    ".gd": "GDScript",
+    ".feature": "Gherkin",
+    ".def": "Modula-2",
+    ".p": "OpenEdge ABL",
+}
 
 
 @functools.lru_cache(maxsize=1)

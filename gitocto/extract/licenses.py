@@ -32,8 +32,13 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Unlicense", ("this is free and unencumbered software released into the public domain",)),
     ("CC0-1.0", ("cc0 1.0",)),
     ("WTFPL", ("do what the fuck you want to",)),
-    ("ISC", ("permission to use, copy, modify, and/or distribute this software for any purpose",
-             "provided that the above copyright notice")),
+    (
+        "ISC",
+        (
+            "permission to use, copy, modify, and/or distribute this software for any purpose",
+            "provided that the above copyright notice",
+        ),
+    ),
     ("0BSD", ("permission to use, copy, modify, and/or distribute this software for any purpose",)),
     ("BSD-4-Clause", ("redistribution and use in source and binary forms", "all advertising materials mentioning")),
     ("BSD-3-Clause", ("redistribution and use in source and binary forms", "neither the name")),
@@ -87,10 +92,18 @@ def known_licenses() -> list[str]:
 
 
 # SPDX ids whose GitHub key is not simply the id lower-cased (GitHub keys the GNU licences without -only/-or-later).
-_GITHUB_KEYS = {"GPL-2.0-only": "gpl-2.0", "GPL-2.0-or-later": "gpl-2.0", "GPL-3.0-only": "gpl-3.0",
-                "GPL-3.0-or-later": "gpl-3.0", "LGPL-2.1-only": "lgpl-2.1", "LGPL-2.1-or-later": "lgpl-2.1",
-                "LGPL-3.0-only": "lgpl-3.0", "LGPL-3.0-or-later": "lgpl-3.0", "AGPL-3.0-only": "agpl-3.0",
-                "AGPL-3.0-or-later": "agpl-3.0"}
+_GITHUB_KEYS = {
+    "GPL-2.0-only": "gpl-2.0",
+    "GPL-2.0-or-later": "gpl-2.0",
+    "GPL-3.0-only": "gpl-3.0",
+    "GPL-3.0-or-later": "gpl-3.0",
+    "LGPL-2.1-only": "lgpl-2.1",
+    "LGPL-2.1-or-later": "lgpl-2.1",
+    "LGPL-3.0-only": "lgpl-3.0",
+    "LGPL-3.0-or-later": "lgpl-3.0",
+    "AGPL-3.0-only": "agpl-3.0",
+    "AGPL-3.0-or-later": "agpl-3.0",
+}
 
 
 def github_key(spdx: str | None) -> str | None:

@@ -49,9 +49,16 @@ def clone_cache() -> Path:
     return Path(base) / "gitocto" / "clones"
 
 
-def extract_many(sources: Sequence[str], output: str, options: ExtractOptions, *, engine: str = "local",
-                 ray_address: str | None = None, cache_dir: Path | None = None,
-                 console: Console | None = None) -> int:
+def extract_many(
+    sources: Sequence[str],
+    output: str,
+    options: ExtractOptions,
+    *,
+    engine: str = "local",
+    ray_address: str | None = None,
+    cache_dir: Path | None = None,
+    console: Console | None = None,
+) -> int:
     """One shard per source under the directory `output`; prints failures; exit 1 when any source failed."""
     console = console or out.console()
     if output == "-" or format_of(output) is not None:
@@ -80,17 +87,31 @@ def extract_many(sources: Sequence[str], output: str, options: ExtractOptions, *
     return report(results, console)
 
 
-def _run_local(sources: Sequence[str], out_dir: Path, options: ExtractOptions, cache: Path,
-               console: Console) -> list[RepoResult]:
-    with Progress(TextColumn("[bold]repositories"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+def _run_local(
+    sources: Sequence[str], out_dir: Path, options: ExtractOptions, cache: Path, console: Console
+) -> list[RepoResult]:
+    with Progress(
+        TextColumn("[bold]repositories"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("repos", total=len(sources))
-        return run_in_processes(sources, out_dir, options, cache, max(1, options.workers),
-                                lambda: progress.advance(task))
+        return run_in_processes(
+            sources, out_dir, options, cache, max(1, options.workers), lambda: progress.advance(task)
+        )
 
 
-def run_in_processes(sources: Sequence[str], out_dir: Path, options: ExtractOptions, cache: Path, workers: int,
-                     on_result: Callable[[], None] = lambda: None) -> list[RepoResult]:
+def run_in_processes(
+    sources: Sequence[str],
+    out_dir: Path,
+    options: ExtractOptions,
+    cache: Path,
+    workers: int,
+    on_result: Callable[[], None] = lambda: None,
+) -> list[RepoResult]:
     """Each source in a worker process; a worker that dies (out of memory, a crash in a native library) costs
     its repository, not the run. Results in `sources` order."""
     results: dict[int, RepoResult] = {}
@@ -102,14 +123,27 @@ def run_in_processes(sources: Sequence[str], out_dir: Path, options: ExtractOpti
         for i in suspects:
             alone = _until_broken(sources, deque([i]), out_dir, options, cache, 1, results, on_result)
             if alone:
-                results[i] = RepoResult(sources[i], repo_key(sources[i]), "failed", 0,
-                                        "worker process died while extracting (out of memory or a crash)")
+                results[i] = RepoResult(
+                    sources[i],
+                    repo_key(sources[i]),
+                    "failed",
+                    0,
+                    "worker process died while extracting (out of memory or a crash)",
+                )
                 on_result()
     return [results[i] for i in range(len(sources))]
 
 
-def _until_broken(sources: Sequence[str], todo: deque[int], out_dir: Path, options: ExtractOptions, cache: Path,
-                  workers: int, results: dict[int, RepoResult], on_result: Callable[[], None]) -> list[int]:
+def _until_broken(
+    sources: Sequence[str],
+    todo: deque[int],
+    out_dir: Path,
+    options: ExtractOptions,
+    cache: Path,
+    workers: int,
+    results: dict[int, RepoResult],
+    on_result: Callable[[], None],
+) -> list[int]:
     """Run sources from `todo` in one pool, at most `workers` at a time, until it is empty or the pool breaks;
     return the ones that were in flight when it broke (the rest stay in `todo`)."""
     # A repository can take minutes and its worker writes its own shard: on Ctrl-C stop it rather than wait.
@@ -144,8 +178,10 @@ def report(results: Sequence[RepoResult], console: Console) -> int:
     skipped = [r for r in results if r.status == "skipped"]
     failed = [r for r in results if r.status == "failed"]
     repos = "repository" if len(ok) == 1 else "repositories"
-    console.print(f"{sum(r.records for r in ok)} records from {len(ok)} {repos}; {len(skipped)} already "
-                  f"complete; {len(failed)} failed")
+    console.print(
+        f"{sum(r.records for r in ok)} records from {len(ok)} {repos}; {len(skipped)} already "
+        f"complete; {len(failed)} failed"
+    )
     if failed:
         table = Table("repository", "error", title="Failed repositories")
         for r in failed:

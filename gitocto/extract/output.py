@@ -46,21 +46,51 @@ STATE_DIR = ".octo-state"
 _INT_COLUMNS = ("lines_added", "lines_removed", "files_changed", "same_path_files")
 # Dictionary encoding pays off only for columns with few distinct values; on file contents it costs time for nothing.
 # Suffixes of file formats gitocto does not write: a name ending in one is a mistake, not a shard directory.
-_FOREIGN_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".zst", ".bz2", ".xz", ".zip", ".tar", ".arrow", ".feather",
-                     ".orc", ".avro", ".pq", ".pkl", ".npy", ".xlsx", ".yaml", ".yml")
-_DICT_COLUMNS = ["lang", "license", "repos", "change_type", "old_encoding", "new_encoding", "message_encoding",
-                 "lang_source", "license_spdx"]
+_FOREIGN_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".gz",
+    ".zst",
+    ".bz2",
+    ".xz",
+    ".zip",
+    ".tar",
+    ".arrow",
+    ".feather",
+    ".orc",
+    ".avro",
+    ".pq",
+    ".pkl",
+    ".npy",
+    ".xlsx",
+    ".yaml",
+    ".yml",
+)
+_DICT_COLUMNS = [
+    "lang",
+    "license",
+    "repos",
+    "change_type",
+    "old_encoding",
+    "new_encoding",
+    "message_encoding",
+    "lang_source",
+    "license_spdx",
+]
 
 
 def schema(columns: Sequence[str]) -> pa.Schema:
     """The Parquet schema of records: counts as int64, everything else as (nullable) strings."""
     import pyarrow as pa  # imported when used: a JSONL run does without it (0.3 s of start-up)
+
     return pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in columns])
 
 
 def to_table(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> pa.Table:
     """Records as one Arrow table of `schema(columns)` (a column absent from a record is null)."""
     import pyarrow as pa
+
     return pa.Table.from_pydict({c: [r.get(c) for r in records] for c in columns}, schema=schema(columns))
 
 
@@ -73,14 +103,21 @@ def _parquet_writer(path: Path, columns: Sequence[str], compression: str) -> pq.
     return parquet_writer(path, schema(columns), compression, _DICT_COLUMNS)
 
 
-def write_part(records: Sequence[Mapping[str, object]], path: Path, fmt: str, columns: Sequence[str],
-               compression: str = PARQUET_COMPRESSION, pool: ThreadPoolExecutor | None = None,
-               also: ParquetStream | None = None) -> None:
+def write_part(
+    records: Sequence[Mapping[str, object]],
+    path: Path,
+    fmt: str,
+    columns: Sequence[str],
+    compression: str = PARQUET_COMPRESSION,
+    pool: ThreadPoolExecutor | None = None,
+    also: ParquetStream | None = None,
+) -> None:
     """Write one part atomically: an Arrow IPC part (its tables also appended to `also`, a row group of the single
     Parquet file being streamed, when given) or a record file (`records.write_records`)."""
     if fmt != ARROW_PARTS:
-        write_records(path, records, schema=schema(columns), dictionary=_DICT_COLUMNS, compression=compression,
-                      pool=pool)
+        write_records(
+            path, records, schema=schema(columns), dictionary=_DICT_COLUMNS, compression=compression, pool=pool
+        )
         return
     import pyarrow as pa
     import pyarrow.ipc as ipc
@@ -149,8 +186,9 @@ class PartWriter:
     in flight (and raises what writing it raised).
     """
 
-    def __init__(self, directory: Path, fmt: str, columns: Sequence[str],
-                 compression: str = PARQUET_COMPRESSION) -> None:
+    def __init__(
+        self, directory: Path, fmt: str, columns: Sequence[str], compression: str = PARQUET_COMPRESSION
+    ) -> None:
         self.directory = directory
         self.fmt = fmt
         self.compression = compression
@@ -209,8 +247,16 @@ class PartWriter:
             state.next_index = max(state.next_index, int(part.name.split("-")[1].split(".")[0]) + 1)
         return state
 
-    def write(self, index: int, records: Sequence[Mapping[str, object]], repo: str, commits: Iterable[str],
-              keys: Iterable[str], counts: Counter[str], problems: Sequence[str]) -> None:
+    def write(
+        self,
+        index: int,
+        records: Sequence[Mapping[str, object]],
+        repo: str,
+        commits: Iterable[str],
+        keys: Iterable[str],
+        counts: Counter[str],
+        problems: Sequence[str],
+    ) -> None:
         """Start writing part `index` and then its state file (after the part before it is done); the part counts
         as done only once both exist. The arguments must not change afterwards."""
         self.wait()
@@ -222,20 +268,35 @@ class PartWriter:
         if pending is not None:
             pending.result()
 
-    def _write(self, index: int, records: Sequence[Mapping[str, object]], repo: str, commits: Iterable[str],
-               keys: Iterable[str], counts: Counter[str], problems: Sequence[str]) -> Path:
+    def _write(
+        self,
+        index: int,
+        records: Sequence[Mapping[str, object]],
+        repo: str,
+        commits: Iterable[str],
+        keys: Iterable[str],
+        counts: Counter[str],
+        problems: Sequence[str],
+    ) -> Path:
         part = self.directory / f"part-{index:05d}.{self.fmt}"
         write_part(records, part, self.fmt, self.columns, self.compression, self._gzip, self.stream)
-        write_json(self.state_dir / f"{part.name}.json", {
-            "repo": repo, "commits": list(commits), "keys": list(keys), "counts": dict(counts),
-            "problems": list(problems),
-        })
+        write_json(
+            self.state_dir / f"{part.name}.json",
+            {
+                "repo": repo,
+                "commits": list(commits),
+                "keys": list(keys),
+                "counts": dict(counts),
+                "problems": list(problems),
+            },
+        )
         return part
 
     def parts(self) -> list[Path]:
         """The finished parts, in order."""
-        return sorted(p for p in self.directory.glob(f"part-*.{self.fmt}")
-                      if (self.state_dir / f"{p.name}.json").exists())
+        return sorted(
+            p for p in self.directory.glob(f"part-*.{self.fmt}") if (self.state_dir / f"{p.name}.json").exists()
+        )
 
 
 def parts_dir_for(output: Path) -> Path:
@@ -298,8 +359,7 @@ def check_output(output: str) -> None:
     path = Path(output)
     fmt = format_of(output)
     if fmt is None and not path.is_dir() and path.suffix.lower() in _FOREIGN_SUFFIXES:
-        raise OctoError(f"{output}: unknown output format {path.suffix!r} "
-                        f"(name a {NAMES} file, a directory, or -)")
+        raise OctoError(f"{output}: unknown output format {path.suffix!r} (name a {NAMES} file, a directory, or -)")
     if fmt is None and path.exists() and not path.is_dir():
         raise OctoError(f"{output}: exists and is not a directory (name a {NAMES} file)")
     if fmt is not None and path.is_dir():
@@ -308,6 +368,7 @@ def check_output(output: str) -> None:
 
 def stdout_writer(stream: IO[bytes]) -> Callable[[Iterable[Mapping[str, object]]], None]:
     """A function that writes records as JSONL lines to the binary `stream` (BrokenPipeError when it is closed)."""
+
     def write(records: Iterable[Mapping[str, object]]) -> None:
         stream.writelines(json_lines(records))
         stream.flush()

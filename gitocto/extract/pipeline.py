@@ -48,16 +48,18 @@ def rule_context(options: ExtractOptions) -> RuleContext:
     return RuleContext(seed=options.seed, count_tokens=counter)
 
 
-def process(ctx: RepoContext, commits: Sequence[str], options: ExtractOptions, seen: set[str],
-            chunk_size: int | None = None) -> Iterator[Batch]:
+def process(
+    ctx: RepoContext, commits: Sequence[str], options: ExtractOptions, seen: set[str], chunk_size: int | None = None
+) -> Iterator[Batch]:
     """Extract `commits` chunk by chunk, filter the records and drop those whose key is in `seen` (then added)."""
     rules = rules_for(options.filter, options.skip_rules)
     rctx = rule_context(options)
     for result in iter_chunk_results(ctx, chunks(commits, chunk_size or walk.CHUNK_COMMITS), options.workers):
         drops: Counter[str] = Counter()
         kept = list(apply_rules(result.records, rules, rctx, drops))
-        batch = Batch(commits=result.commits, records=[], keys=[], counts=Counter(result.counts),
-                      problems=result.problems)
+        batch = Batch(
+            commits=result.commits, records=[], keys=[], counts=Counter(result.counts), problems=result.problems
+        )
         batch.counts["records_extracted"] += len(result.records)
         batch.counts.update({f"{DROP_PREFIX}{name}": n for name, n in drops.items()})
         for record in kept:

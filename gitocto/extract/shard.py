@@ -59,12 +59,15 @@ def _clone(source: str, cache_dir: Path, key: str) -> Path:
     target = cache_dir / f"{key}.git"
     if target.exists():
         # Offline or gone upstream: the cached mirror is still a faithful copy of what was there.
-        subprocess.run(["git", f"--git-dir={target}", "remote", "update", "--prune"], capture_output=True,
-                       check=False)
+        subprocess.run(["git", f"--git-dir={target}", "remote", "update", "--prune"], capture_output=True, check=False)
         return target
     with atomic_write(target) as tmp:
-        proc = subprocess.run(["git", "clone", "--mirror", "--quiet", source, str(tmp)], capture_output=True,
-                              check=False, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        proc = subprocess.run(
+            ["git", "clone", "--mirror", "--quiet", source, str(tmp)],
+            capture_output=True,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
         if proc.returncode != 0:
             lines = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()
             raise RuntimeError(f"clone failed: {lines[-1] if lines else f'exit {proc.returncode}'}")
@@ -105,8 +108,7 @@ def extract_repo_to_shard(source: str, out_dir: Path, options: ExtractOptions, c
             stream.discard()
             raise
         stream.finish()
-        write_json(marker, {"source": source, "records": stream.rows, "counts": dict(counts),
-                            "problems": problems})
+        write_json(marker, {"source": source, "records": stream.rows, "counts": dict(counts), "problems": problems})
         return RepoResult(source, key, "ok", stream.rows, None, dict(counts))
     except Exception as exc:  # a batch over many repositories reports a broken one and goes on
         message = str(exc).strip().splitlines()

@@ -56,10 +56,17 @@ def prepare(repo_path: Path, options: ExtractOptions) -> tuple[RepoContext, list
     """Open the repository and list the commits to extract, newest first (empty for an empty repository)."""
     repo, info = open_repository(repo_path)
     licence = spdx_of(options.license) or detect_license(
-        None if info.empty else license_text(repo, _tip(info.git_dir, options)))
-    ctx = RepoContext(git_dir=info.git_dir, repos=info.name, license=github_key(licence), license_spdx=licence,
-                      shallow_boundary=frozenset(info.shallow_boundary), max_file_size=options.max_file_size,
-                      include_merges=options.include_merges)
+        None if info.empty else license_text(repo, _tip(info.git_dir, options))
+    )
+    ctx = RepoContext(
+        git_dir=info.git_dir,
+        repos=info.name,
+        license=github_key(licence),
+        license_spdx=licence,
+        shallow_boundary=frozenset(info.shallow_boundary),
+        max_file_size=options.max_file_size,
+        include_merges=options.include_merges,
+    )
     if info.empty and not options.rev:
         return ctx, []
     return ctx, select_commits(info.git_dir, options)
@@ -102,7 +109,7 @@ def revisions(rev: str | None) -> list[str]:
 
 def chunks(commits: Sequence[str], size: int = CHUNK_COMMITS) -> list[list[str]]:
     """`commits` cut into consecutive chunks of at most `size`."""
-    return [list(commits[i:i + size]) for i in range(0, len(commits), size)]
+    return [list(commits[i : i + size]) for i in range(0, len(commits), size)]
 
 
 def _wanted(change: RawChange, counts: Counter[str]) -> bool:
@@ -127,8 +134,12 @@ def fetch_log(ctx: RepoContext, commits: list[str]) -> list[RawCommit] | LogErro
         return exc
 
 
-def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | LogError | None = None,
-                  reader: BlobReader | None = None) -> ChunkResult:
+def extract_chunk(
+    ctx: RepoContext,
+    commits: list[str],
+    raw: list[RawCommit] | LogError | None = None,
+    reader: BlobReader | None = None,
+) -> ChunkResult:
     """Records for `commits` (one chunk); a commit whose objects cannot be read is reported and left out.
 
     `raw` is the chunk's log when it was already fetched (the sequential path fetches the next while building);
@@ -152,8 +163,9 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
         return result
     wanted = [[c for c in commit.changes if _wanted(c, result.counts)] for commit in raw]
     # In commit order (not sorted): neighbouring versions share delta bases in cat-file's cache.
-    shas = list(dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha)
-                              if s != NULL_SHA))
+    shas = list(
+        dict.fromkeys(s for changes in wanted for c in changes for s in (c.old_sha, c.new_sha) if s != NULL_SHA)
+    )
     if reader is None:
         with BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as own:
             blobs = dict(zip(shas, own.read(shas), strict=True))
@@ -177,9 +189,14 @@ def extract_chunk(ctx: RepoContext, commits: list[str], raw: list[RawCommit] | L
     return result
 
 
-def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange],
-                    blobs: dict[str, bytes | None], counts: Counter[str],
-                    texts: dict[str, tuple[str, str]]) -> list[Record]:
+def _commit_records(
+    ctx: RepoContext,
+    commit: RawCommit,
+    changes: list[RawChange],
+    blobs: dict[str, bytes | None],
+    counts: Counter[str],
+    texts: dict[str, tuple[str, str]],
+) -> list[Record]:
     message, message_encoding = decode(commit.message)
     subject = message.split("\n", 1)[0].strip()
     message_hash = hashlib.blake2b(commit.message, digest_size=16).hexdigest()
@@ -202,38 +219,39 @@ def _commit_records(ctx: RepoContext, commit: RawCommit, changes: list[RawChange
         new_text, new_encoding = _text(change.new_sha, new, texts, blobs)
         kind = _KIND.get(change.status, "modified")
         lang, lang_source = language_and_source(new_file)
-        records.append({
-            "commit": commit.sha,
-            "parent": commit.parents[0] if commit.parents else None,
-            "old_file": old_file if change.status != "A" else new_file,
-            "new_file": new_file,
-            "old_contents": old_text,
-            "new_contents": new_text,
-            "subject": subject,
-            "message": message,
-            "lang": lang,
-            "license": ctx.license,
-            "repos": ctx.repos,
-            "author_date": commit.author_date,
-            "committer_date": commit.committer_date,
-            "change_type": kind,
-            "lines_added": change.added,
-            "lines_removed": change.removed,
-            "files_changed": len(commit.changes),
-            "old_encoding": old_encoding,
-            "new_encoding": new_encoding,
-            "message_encoding": message_encoding,
-            "lang_source": lang_source,
-            "license_spdx": ctx.license_spdx,
-            "same_path_files": same_path,
-            # Blob ids name the contents exactly, so the dedup key needs no hashing of the contents themselves.
-            DEDUP_FIELD: f"{change.old_sha}{change.new_sha}{message_hash}",
-        })
+        records.append(
+            {
+                "commit": commit.sha,
+                "parent": commit.parents[0] if commit.parents else None,
+                "old_file": old_file if change.status != "A" else new_file,
+                "new_file": new_file,
+                "old_contents": old_text,
+                "new_contents": new_text,
+                "subject": subject,
+                "message": message,
+                "lang": lang,
+                "license": ctx.license,
+                "repos": ctx.repos,
+                "author_date": commit.author_date,
+                "committer_date": commit.committer_date,
+                "change_type": kind,
+                "lines_added": change.added,
+                "lines_removed": change.removed,
+                "files_changed": len(commit.changes),
+                "old_encoding": old_encoding,
+                "new_encoding": new_encoding,
+                "message_encoding": message_encoding,
+                "lang_source": lang_source,
+                "license_spdx": ctx.license_spdx,
+                "same_path_files": same_path,
+                # Blob ids name the contents exactly, so the dedup key needs no hashing of the contents themselves.
+                DEDUP_FIELD: f"{change.old_sha}{change.new_sha}{message_hash}",
+            }
+        )
     return records
 
 
-def _text(sha: str, data: bytes, texts: dict[str, tuple[str, str]],
-          blobs: dict[str, bytes | None]) -> tuple[str, str]:
+def _text(sha: str, data: bytes, texts: dict[str, tuple[str, str]], blobs: dict[str, bytes | None]) -> tuple[str, str]:
     """The decoded text of blob `sha` (`data`), decoded on first use; its bytes are then let go (a decoded blob is
     a text one under the size limit, which is all the later checks of its bytes ask)."""
     got = texts.get(sha)
@@ -250,8 +268,10 @@ def iter_chunk_results(ctx: RepoContext, commit_chunks: Sequence[list[str]], wor
         from concurrent.futures import ThreadPoolExecutor
 
         # git computes the next chunk's diffs in its own process while this one reads blobs and builds records.
-        with ThreadPoolExecutor(max_workers=1) as prefetch, \
-                BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader:
+        with (
+            ThreadPoolExecutor(max_workers=1) as prefetch,
+            BlobReader(ctx.git_dir, max_size=ctx.max_file_size) as reader,
+        ):
             ahead = prefetch.submit(fetch_log, ctx, commit_chunks[0]) if commit_chunks else None
             for i, chunk in enumerate(commit_chunks):
                 assert ahead is not None
@@ -275,8 +295,9 @@ def iter_chunk_results(ctx: RepoContext, commit_chunks: Sequence[list[str]], wor
             yield pending.popleft().result()
 
 
-def iter_records(repo_path: Path, options: ExtractOptions, counts: Counter[str] | None = None,
-                 problems: list[str] | None = None) -> Iterator[Record]:
+def iter_records(
+    repo_path: Path, options: ExtractOptions, counts: Counter[str] | None = None, problems: list[str] | None = None
+) -> Iterator[Record]:
     """Every record of the repository at `repo_path` that `options` select, unfiltered and not deduplicated.
 
     Skips and unreadable commits are added to `counts` and `problems` when given.

@@ -54,8 +54,7 @@ def syntax_issues(root: Path, paths: Sequence[str]) -> dict[str, list[SyntaxIssu
 
 def run_check(root: Path, command: str) -> bool:
     """Run the user's check command in the work tree; print the end of its output when it fails."""
-    proc = subprocess.run(command, shell=True, cwd=root, capture_output=True, text=True, errors="replace",
-                          check=False)
+    proc = subprocess.run(command, shell=True, cwd=root, capture_output=True, text=True, errors="replace", check=False)
     if proc.returncode == 0:
         return True
     tail = (proc.stdout + proc.stderr).rstrip().splitlines()[-CHECK_OUTPUT_LINES:]
@@ -83,8 +82,7 @@ def run(options: Options) -> int:
     cwd, check_cmd, apply, timeout = options.cwd, options.check_cmd, options.apply, options.timeout
     backend, model, endpoint = options.backend, options.model, options.endpoint
     root = repo.repo_root(cwd)
-    settings = load_settings(str(root), backend, model, endpoint,
-                             DEFAULT_FIX_TIMEOUT_S if timeout is None else timeout)
+    settings = load_settings(str(root), backend, model, endpoint, DEFAULT_FIX_TIMEOUT_S if timeout is None else timeout)
     paths = staged_paths(root)
     issues = syntax_issues(root, paths)
     for path_issues in issues.values():
@@ -97,8 +95,10 @@ def run(options: Options) -> int:
             console.note("no staged files in a language with a grammar")
         return 0 if check_ok else 1
     if not settings.uses_model:
-        console.note("for suggested repairs, configure a model: git config octo.backend openai "
-                     "and octo.endpoint URL (or pass --backend/--endpoint)")
+        console.note(
+            "for suggested repairs, configure a model: git config octo.backend openai "
+            "and octo.endpoint URL (or pass --backend/--endpoint)"
+        )
         return 1
     _repair_files(root, to_repair, settings, apply)
     return 1
@@ -114,16 +114,21 @@ def _repair_files(root: Path, paths: Sequence[str], settings: Settings, apply: b
     # The client's own timeout is per socket read, so a server that trickles bytes would never trip it:
     # every request also gets a wall-clock limit of the same length.
     late = f"the {settings.backend} backend did not answer within {settings.timeout:g}s (--timeout)"
-    make = partial(make_backend, settings.backend, model=settings.model, endpoint=settings.endpoint,
-                   timeout=settings.timeout, **local_options(settings.backend))
+    make = partial(
+        make_backend,
+        settings.backend,
+        model=settings.model,
+        endpoint=settings.endpoint,
+        timeout=settings.timeout,
+        **local_options(settings.backend),
+    )
     # Only the openai backend asks a server while it starts (for its model list); hf and vllm load locally.
     backend = call_within(make, settings.timeout, late) if settings.backend == "openai" else make()
     for path in paths:
         source = staged_source(root, path).decode("utf-8", "surrogateescape")
         reply = call_within(partial(repair, backend, path, source), settings.timeout, f"{late} for {path}")
         if reply.cut_off:  # the diff would delete the file's tail
-            console.note(f"the model's repair of {path} was cut off at {reply.budget} tokens; not shown or "
-                         "applied")
+            console.note(f"the model's repair of {path} was cut off at {reply.budget} tokens; not shown or applied")
             continue
         fixed = with_newlines(reply.code, crlf="\r\n" in source) if reply.code else reply.code
         if not fixed or fixed == source:
@@ -146,8 +151,12 @@ def with_newlines(text: str, crlf: bool) -> str:
 
 def has_unstaged_changes(root: Path, path: str) -> bool:
     """True when the work-tree file differs from its staged version (as git sees it, filters and eol included)."""
-    proc = subprocess.run(["git", "diff", "--quiet", "--no-ext-diff", "--no-textconv", "--", path], cwd=root,
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        ["git", "diff", "--quiet", "--no-ext-diff", "--no-textconv", "--", path],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
     return proc.returncode != 0
 
 

@@ -53,6 +53,7 @@ def repair(backend: Backend, path: str, source: str) -> Repair:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     """`after` against `before` as a unified diff with git-style a/ and b/ names."""
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=f"a/{path}", tofile=f"b/{path}"
+    )
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

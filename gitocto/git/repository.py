@@ -77,8 +77,9 @@ def license_text(repo: pygit2.Repository, rev: str | None) -> str | None:
         tree = tip.tree
     except (KeyError, ValueError, pygit2.GitError):
         return None
-    blobs = {entry.name: entry.id for entry in tree
-             if entry.type == pygit2.enums.ObjectType.BLOB and entry.name is not None}
+    blobs = {
+        entry.name: entry.id for entry in tree if entry.type == pygit2.enums.ObjectType.BLOB and entry.name is not None
+    }
     name = license_file(blobs)
     if name is None:
         return None

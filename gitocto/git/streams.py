@@ -95,14 +95,35 @@ def parse_raw_log(stream: IO[bytes]) -> Iterator[RawCommit]:
         if len(stats) == len(changes):
             # --numstat lists the same file pairs in the same order as --raw.
             changes = [replace(c, added=a, removed=r) for c, (a, r) in zip(changes, stats, strict=True)]
-        yield RawCommit(sha.decode("ascii"), tuple(parents.decode("ascii").split()), author_date.decode("ascii"),
-                        committer_date.decode("ascii"), message, tuple(changes))
+        yield RawCommit(
+            sha.decode("ascii"),
+            tuple(parents.decode("ascii").split()),
+            author_date.decode("ascii"),
+            committer_date.decode("ascii"),
+            message,
+            tuple(changes),
+        )
 
 
 def log_raw(git_dir: Path, commits: Sequence[str], *, first_parent_diffs: bool = False) -> Iterator[RawCommit]:
     """Stream `commits` (in the given order) with their raw changes against the first parent, renames detected."""
-    args = ["git", f"--git-dir={git_dir}", "-c", "log.showSignature=false", "log", "--no-walk=unsorted", "--stdin",
-            "--raw", "--numstat", "-z", "-M", "--no-abbrev", "--no-color", "--no-mailmap", f"--format={_FORMAT}"]
+    args = [
+        "git",
+        f"--git-dir={git_dir}",
+        "-c",
+        "log.showSignature=false",
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "--raw",
+        "--numstat",
+        "-z",
+        "-M",
+        "--no-abbrev",
+        "--no-color",
+        "--no-mailmap",
+        f"--format={_FORMAT}",
+    ]
     if first_parent_diffs:
         args.append("--diff-merges=first-parent")
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -158,7 +179,9 @@ class BlobReader:
             self.close()
             self._proc = subprocess.Popen(
                 ["git", f"--git-dir={self._git_dir}", "cat-file", "--batch"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
             )
         return self._proc
 

@@ -52,9 +52,19 @@ class Location(NamedTuple):
 def locate(cwd: str | os.PathLike[str] | None = None, index_name: str = "octo/nn-index") -> Location:
     """All of `Location` from one git call (each git start costs milliseconds on the hook path)."""
     proc = subprocess.run(
-        ["git", "rev-parse", "--path-format=absolute", "--show-toplevel", "--absolute-git-dir",
-         "--git-path", index_name, "HEAD^{commit}"],
-        cwd=cwd, capture_output=True, check=False,
+        [
+            "git",
+            "rev-parse",
+            "--path-format=absolute",
+            "--show-toplevel",
+            "--absolute-git-dir",
+            "--git-path",
+            index_name,
+            "HEAD^{commit}",
+        ],
+        cwd=cwd,
+        capture_output=True,
+        check=False,
     )
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if len(lines) < 3:
@@ -71,15 +81,20 @@ def git_path(name: str, cwd: str | os.PathLike[str] | None = None) -> Path:
 
 def head_commit(cwd: str | os.PathLike[str] | None = None) -> str | None:
     """The sha of HEAD, or None on an unborn branch."""
-    proc = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"], cwd=cwd,
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"], cwd=cwd, capture_output=True, check=False
+    )
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
 def resolve_commit(rev: str, cwd: str | os.PathLike[str] | None = None) -> str:
     """The full sha a revision names, or an OctoError that says so."""
-    proc = subprocess.run(["git", "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"],
-                          cwd=cwd, capture_output=True, check=False)
+    proc = subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"],
+        cwd=cwd,
+        capture_output=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise OctoError(f"not a commit: {rev!r}")
     return proc.stdout.decode().strip()
@@ -87,8 +102,12 @@ def resolve_commit(rev: str, cwd: str | os.PathLike[str] | None = None) -> str:
 
 def octo_config(cwd: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """All `octo.*` keys and core.commentChar in one git call, keys lower-cased as git reports them."""
-    proc = subprocess.run(["git", "config", "-z", "--get-regexp", r"^(octo\.|core\.commentchar$)"],
-                          cwd=cwd, capture_output=True, check=False)
+    proc = subprocess.run(
+        ["git", "config", "-z", "--get-regexp", r"^(octo\.|core\.commentchar$)"],
+        cwd=cwd,
+        capture_output=True,
+        check=False,
+    )
     config: dict[str, str] = {}
     for entry in proc.stdout.decode("utf-8", "replace").split("\0"):
         if entry:
@@ -110,8 +129,12 @@ def commit_diff(sha: str, cwd: str | os.PathLike[str] | None = None) -> bytes:
 def sequence_in_progress(git_dir: Path) -> str | None:
     """The merge, rebase, cherry-pick or revert under way in `git_dir`, or None."""
     for name, what in (
-        ("rebase-merge", "rebase"), ("rebase-apply", "rebase"), ("MERGE_HEAD", "merge"),
-        ("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert"), ("sequencer", "cherry-pick"),
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("MERGE_HEAD", "merge"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+        ("sequencer", "cherry-pick"),
     ):
         if (git_dir / name).exists():
             return what

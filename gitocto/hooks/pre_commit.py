@@ -51,8 +51,10 @@ def check_staged(cwd: str, only: Sequence[str] | None = None) -> int:
             print(issue)
     if issues:
         sys.stdout.flush()  # the file:line list first, also when both streams end up in one (git's) stderr
-        console.note("syntax errors; `git octo fix` suggests repairs when a model is "
-                     "configured (bypass the hook with git commit --no-verify)")
+        console.note(
+            "syntax errors; `git octo fix` suggests repairs when a model is "
+            "configured (bypass the hook with git commit --no-verify)"
+        )
         return 1
     return 0
 

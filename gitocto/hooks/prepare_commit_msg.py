@@ -38,8 +38,9 @@ def with_suggestion(message: str, suggestion: str, settings: Settings) -> str:
     rest = message.lstrip("\n")
     if settings.hook_mode == "comment":
         cc = settings.comment_char
-        note = (f"{cc} Suggested by git octo ({settings.backend}); uncomment the line below to use it:\n"
-                f"{cc} {suggestion}\n")
+        note = (
+            f"{cc} Suggested by git octo ({settings.backend}); uncomment the line below to use it:\n{cc} {suggestion}\n"
+        )
         return f"\n{note}{rest}"
     return f"{suggestion}\n\n{rest}"
 
@@ -86,8 +87,9 @@ def prepare_commit_msg(message_file: Path, source: str, cwd: str) -> int:
         _say(f"no message suggestion: {detail.splitlines()[0] if detail else type(err).__name__}")
         return 0
     if outcome.value:
-        message_file.write_text(with_suggestion(message, outcome.value, settings), encoding="utf-8",
-                                errors="surrogateescape")
+        message_file.write_text(
+            with_suggestion(message, outcome.value, settings), encoding="utf-8", errors="surrogateescape"
+        )
     return 0
 
 

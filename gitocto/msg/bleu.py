@@ -38,7 +38,7 @@ def normalize(text: str) -> list[str]:
 
 
 def _ngrams(words: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
-    return Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
 
 
 def sentence_bleu_tokens(reference: Sequence[str], hypothesis: Sequence[str], n: int = 4) -> float:

@@ -44,12 +44,19 @@ def run(options: Options) -> int:
         import_client(settings.backend)
         # The client's timeout bounds each socket read, not the request: a server that trickles bytes would
         # hold it forever.
-        message = call_within(work, settings.timeout, f"the {settings.backend} backend gave no message within "
-                              f"{settings.timeout:g}s (--timeout or git config octo.timeout)")
+        message = call_within(
+            work,
+            settings.timeout,
+            f"the {settings.backend} backend gave no message within "
+            f"{settings.timeout:g}s (--timeout or git config octo.timeout)",
+        )
     else:
         message = work()
     if not message:
-        raise OctoError("no suggestion: no past commit resembles this change" if settings.backend == "nn"
-                        else f"the {settings.backend} backend gave no usable message")
+        raise OctoError(
+            "no suggestion: no past commit resembles this change"
+            if settings.backend == "nn"
+            else f"the {settings.backend} backend gave no usable message"
+        )
     out.line(message)
     return 0

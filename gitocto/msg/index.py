@@ -92,8 +92,9 @@ class NNIndex:
         return hits[:k]
 
 
-def open_index(cwd: str, update: bool = True, progress: Callable[[str], None] | None = None,
-               location: repo.Location | None = None) -> NNIndex:
+def open_index(
+    cwd: str, update: bool = True, progress: Callable[[str], None] | None = None, location: repo.Location | None = None
+) -> NNIndex:
     """Load the index, first adding any commits reachable from HEAD that it lacks (building it if absent)."""
     where = location or repo.locate(cwd, INDEX_DIR)
     directory = where.index_dir
@@ -130,5 +131,9 @@ def _write(path: Path, records: Sequence[CommitRecord], tips: Sequence[str]) -> 
 
 def _exists(sha: str, cwd: str) -> bool:
     # A tip lost to a rebase and gc cannot bound the log; it is dropped rather than failing the update.
-    return subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=cwd, capture_output=True,
-                          check=False).returncode == 0
+    return (
+        subprocess.run(
+            ["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=cwd, capture_output=True, check=False
+        ).returncode
+        == 0
+    )

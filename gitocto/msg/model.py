@@ -30,8 +30,11 @@ class ChangedFile:
 
 def changed_files(cwd: str, rev: str | None) -> list[ChangedFile]:
     """Files the staged change (or commit `rev`) touches, the most-changed first."""
-    args = ["diff", "--cached", "-M", "--numstat", "-z"] if rev is None else \
-        ["log", "-1", "--format=", "--numstat", "-z", "-M", "--diff-merges=first-parent", rev]
+    args = (
+        ["diff", "--cached", "-M", "--numstat", "-z"]
+        if rev is None
+        else ["log", "-1", "--format=", "--numstat", "-z", "-M", "--diff-merges=first-parent", rev]
+    )
     out = repo.run_git(args, cwd).decode("utf-8", "replace")
     files: list[ChangedFile] = []
     fields = out.split("\0")

@@ -25,8 +25,12 @@ def refresh(cwd: str) -> int:
 def start_in_background(cwd: str) -> None:
     """Start a detached refresh that outlives the hook (its output goes nowhere)."""
     subprocess.Popen(
-        [sys.executable, "-m", "gitocto.msg.refresh"], cwd=cwd, stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "gitocto.msg.refresh"],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 

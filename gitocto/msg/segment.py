@@ -32,16 +32,19 @@ class Segment:
         if self._mm[:8] != MAGIC:
             raise ValueError(f"{path} is not a gitocto index file")
         (size,) = struct.unpack_from("<I", self._mm, 8)
-        self.header: dict[str, Any] = json.loads(self._mm[12:12 + size])
-        if (self.header.get("version") != VERSION or self.header.get("byteorder") != sys.byteorder
-                or self.header.get("buckets") != BUCKETS):
+        self.header: dict[str, Any] = json.loads(self._mm[12 : 12 + size])
+        if (
+            self.header.get("version") != VERSION
+            or self.header.get("byteorder") != sys.byteorder
+            or self.header.get("buckets") != BUCKETS
+        ):
             raise ValueError(f"{path} was written for another machine or version")
         self.count: int = self.header["count"]
         self.tips: list[str] = self.header["tips"]
         view = memoryview(self._mm)
         self._views: dict[str, memoryview] = {}
         for name, (offset, code, length) in self.header["arrays"].items():
-            raw = view[offset:offset + length]
+            raw = view[offset : offset + length]
             self._views[name] = raw if code == "B" else raw.cast(code)
         self.post_ptr = self._views["post_ptr"]
         self.post_doc = self._views["post_doc"]
@@ -53,17 +56,17 @@ class Segment:
 
     def sha(self, doc: int) -> str:
         """The commit sha of row `doc`."""
-        return bytes(self._views["shas"][doc * 20:doc * 20 + 20]).hex()
+        return bytes(self._views["shas"][doc * 20 : doc * 20 + 20]).hex()
 
     def subject(self, doc: int) -> str:
         """The commit subject of row `doc`."""
         off = self._views["subj_off"]
-        return bytes(self._views["subj"][off[doc]:off[doc + 1]]).decode("utf-8", "replace")
+        return bytes(self._views["subj"][off[doc] : off[doc + 1]]).decode("utf-8", "replace")
 
     def sequence(self, doc: int) -> list[str]:
         """The first diff tokens of row `doc`, in order (for the BLEU re-rank)."""
         off = self._views["seq_off"]
-        return bytes(self._views["seq"][off[doc]:off[doc + 1]]).decode("utf-8", "replace").split()
+        return bytes(self._views["seq"][off[doc] : off[doc + 1]]).decode("utf-8", "replace").split()
 
     def row(self, doc: int) -> tuple[memoryview, memoryview]:
         """Bucket ids and counts of row `doc`."""
@@ -72,7 +75,7 @@ class Segment:
 
     def postings(self, bucket: int) -> memoryview:
         """Rows that contain `bucket`."""
-        return self.post_doc[self.post_ptr[bucket]:self.post_ptr[bucket + 1]]
+        return self.post_doc[self.post_ptr[bucket] : self.post_ptr[bucket + 1]]
 
     def records(self) -> list[CommitRecord]:
         """Every row back as a record (for merging segments); bags keep their hashed buckets."""
@@ -137,17 +140,29 @@ def write_segment(path: Path, records: Sequence[CommitRecord], tips: Sequence[st
         total += post_ptr[i]
         post_ptr[i] = total
     arrays: dict[str, tuple[str, bytes]] = {
-        "shas": ("B", bytes(shas)), "subj": ("B", bytes(subj)), "subj_off": ("Q", subj_off.tobytes()),
-        "seq": ("B", bytes(seq)), "seq_off": ("Q", seq_off.tobytes()),
-        "row_ptr": ("Q", row_ptr.tobytes()), "row_tok": ("I", row_tok.tobytes()), "row_cnt": ("H", row_cnt.tobytes()),
+        "shas": ("B", bytes(shas)),
+        "subj": ("B", bytes(subj)),
+        "subj_off": ("Q", subj_off.tobytes()),
+        "seq": ("B", bytes(seq)),
+        "seq_off": ("Q", seq_off.tobytes()),
+        "row_ptr": ("Q", row_ptr.tobytes()),
+        "row_tok": ("I", row_tok.tobytes()),
+        "row_cnt": ("H", row_cnt.tobytes()),
         "norm": ("d", norm.tobytes()),
-        "post_ptr": ("I", post_ptr.tobytes()), "post_doc": ("I", post_doc.tobytes()),
+        "post_ptr": ("I", post_ptr.tobytes()),
+        "post_doc": ("I", post_doc.tobytes()),
         "post_cnt": ("H", post_cnt.tobytes()),
     }
     # The header holds the offsets, which depend on the header's own size: lay out with a generous fixed width.
     layout: dict[str, list[Any]] = {}
-    header = {"version": VERSION, "byteorder": sys.byteorder, "buckets": BUCKETS, "count": len(records),
-              "tips": list(tips), "arrays": layout}
+    header = {
+        "version": VERSION,
+        "byteorder": sys.byteorder,
+        "buckets": BUCKETS,
+        "count": len(records),
+        "tips": list(tips),
+        "arrays": layout,
+    }
     probe = json.dumps({**header, "arrays": {n: [10**15, c, 10**15] for n, (c, _) in arrays.items()}})
     offset = _align(12 + len(probe) + 64)
     for name, (code, data) in arrays.items():

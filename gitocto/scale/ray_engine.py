@@ -31,8 +31,12 @@ def _crashed(source: str, exc: BaseException) -> RepoResult:
     key_of = getattr(shard, "repo_key", None)
     key = key_of(source) if callable(key_of) else source.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
     return shard.RepoResult(
-        source=source, key=key, status="failed", records=0,
-        error=f"worker lost while extracting ({type(exc).__name__}); retries exhausted", counts={},
+        source=source,
+        key=key,
+        status="failed",
+        records=0,
+        error=f"worker lost while extracting ({type(exc).__name__}); retries exhausted",
+        counts={},
     )
 
 
@@ -99,9 +103,7 @@ def run_on_ray(
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[RepoResult | None] = [None] * len(sources)
     with ray_session(address, workers):
-        for index, result in iter_on_ray(
-            sources, out_dir, options, cache_dir, max_retries=max_retries, task=task
-        ):
+        for index, result in iter_on_ray(sources, out_dir, options, cache_dir, max_retries=max_retries, task=task):
             results[index] = result
             if on_result is not None:
                 on_result(result)

@@ -73,6 +73,12 @@ def distribution(values: array[int]) -> dict[str, float]:
     data = np.frombuffer(values, dtype=np.int64)
     p10, p50, p90, p99 = np.percentile(data, [10, 50, 90, 99])
     return {
-        "count": float(data.size), "mean": float(data.mean()), "min": float(data.min()),
-        "p10": float(p10), "p50": float(p50), "p90": float(p90), "p99": float(p99), "max": float(data.max()),
+        "count": float(data.size),
+        "mean": float(data.mean()),
+        "min": float(data.min()),
+        "p10": float(p10),
+        "p50": float(p50),
+        "p90": float(p90),
+        "p99": float(p99),
+        "max": float(data.max()),
     }

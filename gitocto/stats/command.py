@@ -31,8 +31,9 @@ def _state_files(inputs: Sequence[str]) -> list[Path]:
         else:
             state = path.parent / _STATE_DIR
             # Shards of a multi-repository run are <key>.parquet with <key>.json; parts are <part>.<fmt>.json.
-            found.update(p for p in (state / f"{path.name}.json", state / f"{path.name.split('.')[0]}.json")
-                         if p.is_file())
+            found.update(
+                p for p in (state / f"{path.name}.json", state / f"{path.name.split('.')[0]}.json") if p.is_file()
+            )
     return sorted(found)
 
 

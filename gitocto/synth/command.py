@@ -66,17 +66,32 @@ def synth_options(options: CommonOptions) -> SynthOptions:
     """The synth methods' SynthOptions; a temperature or token limit not given is the recipe's."""
     temperature, max_new_tokens = RECIPE_SAMPLING.get(options.recipe, RECIPE_SAMPLING["gitocto"])
     teacher = TeacherSpec(
-        kind=options.teacher_kind, model=options.model, endpoint=options.endpoint, timeout=options.timeout,
-        concurrency=options.concurrency, max_retries=options.max_retries,
+        kind=options.teacher_kind,
+        model=options.model,
+        endpoint=options.endpoint,
+        timeout=options.timeout,
+        concurrency=options.concurrency,
+        max_retries=options.max_retries,
         temperature=temperature if options.temperature is None else options.temperature,
         max_new_tokens=max_new_tokens if options.max_new_tokens is None else options.max_new_tokens,
         prompt_format=options.prompt_format or "chat",
     )
     return SynthOptions(
-        source=options.source, output=options.output, teacher=teacher, n=options.n, seed=options.seed,
-        langs=tuple(parse_langs(options.langs)), rev=options.rev, tests=options.tests, execute=options.execute,
-        decontaminate=options.decontaminate, data_dir=options.data_dir, near_threshold=options.near_threshold,
-        workers=options.workers, recipe=options.recipe, benchmarks=options.benchmarks or None,
+        source=options.source,
+        output=options.output,
+        teacher=teacher,
+        n=options.n,
+        seed=options.seed,
+        langs=tuple(parse_langs(options.langs)),
+        rev=options.rev,
+        tests=options.tests,
+        execute=options.execute,
+        decontaminate=options.decontaminate,
+        data_dir=options.data_dir,
+        near_threshold=options.near_threshold,
+        workers=options.workers,
+        recipe=options.recipe,
+        benchmarks=options.benchmarks or None,
     )
 
 
@@ -100,7 +115,11 @@ def run_wavecoder(options: WavecoderOptions) -> int:
     common = synth_options(options)
     judge = None
     if options.discriminator_model or options.discriminator_endpoint:
-        judge = dataclasses.replace(common.teacher, model=options.discriminator_model or common.teacher.model,
-                                    endpoint=options.discriminator_endpoint or common.teacher.endpoint)
-    return wavecoder_command(WaveCoderOptions(common, task=options.task, discriminator=judge,
-                                              embedding_model=options.embedding_model))
+        judge = dataclasses.replace(
+            common.teacher,
+            model=options.discriminator_model or common.teacher.model,
+            endpoint=options.discriminator_endpoint or common.teacher.endpoint,
+        )
+    return wavecoder_command(
+        WaveCoderOptions(common, task=options.task, discriminator=judge, embedding_model=options.embedding_model)
+    )

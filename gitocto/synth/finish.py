@@ -35,8 +35,10 @@ class Summary:
             out.append(f"execution filter: {self.passed}/{self.tested} passed ({100 * self.passed / self.tested:.1f}%)")
         for reason, count in self.dropped.most_common():
             out.append(f"dropped {count:6d}: {reason}")
-        out.append(f"teacher: {self.requests} requests this run, {self.prompt_tokens} prompt + "
-                   f"{self.completion_tokens} completion tokens")
+        out.append(
+            f"teacher: {self.requests} requests this run, {self.prompt_tokens} prompt + "
+            f"{self.completion_tokens} completion tokens"
+        )
         return out
 
 
@@ -44,8 +46,9 @@ def _sort_key(key: str) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (1 << 62, key)
 
 
-def finish(state: RunState, output: Path, index: BenchmarkIndex | None,
-           near_threshold: float = NEAR_THRESHOLD) -> Summary:
+def finish(
+    state: RunState, output: Path, index: BenchmarkIndex | None, near_threshold: float = NEAR_THRESHOLD
+) -> Summary:
     """Build the output from every kept entry of `state` (all runs), filtered (decontaminated against `index`
     when given); count every drop by reason."""
     from gitocto.dedup.exact import exact_dedup
@@ -71,8 +74,9 @@ def finish(state: RunState, output: Path, index: BenchmarkIndex | None,
             summary.dropped[f"benchmark leak ({leak.hit.rule})"] += 1
     candidates, exact = exact_dedup(candidates, key=lambda r: f"{r['instruction']}\n{r['response']}")
     summary.dropped["exact duplicate"] += exact
-    candidates, report = near_dedup(candidates, key=lambda r: f"{r['instruction']}\n{r['response']}",
-                                    threshold=near_threshold)
+    candidates, report = near_dedup(
+        candidates, key=lambda r: f"{r['instruction']}\n{r['response']}", threshold=near_threshold
+    )
     summary.dropped[f"near duplicate (MinHash Jaccard >= {near_threshold})"] += report.removed
     summary.dropped = Counter({k: v for k, v in summary.dropped.items() if v})
     write_records(output, candidates)

@@ -68,12 +68,23 @@ class SynthOptions:
 
     def settings(self, method: str, **extra: object) -> dict[str, object]:
         """The settings a resumed run must share with the first one (the state file's header)."""
-        teacher = {k: v for k, v in asdict(self.teacher).items() if k in ("kind", "model", "temperature",
-                                                                          "max_new_tokens")}
-        return {"method": method, "source": str(self.source), "rev": self.rev, "seed": self.seed,
-                "langs": list(self.langs), "tests": self.tests, "execute": self.execute,
-                "prompt_version": PROMPT_VERSION, "recipe": self.recipe,
-                "prompt_format": self.teacher.prompt_format, "teacher": teacher, **extra}
+        teacher = {
+            k: v for k, v in asdict(self.teacher).items() if k in ("kind", "model", "temperature", "max_new_tokens")
+        }
+        return {
+            "method": method,
+            "source": str(self.source),
+            "rev": self.rev,
+            "seed": self.seed,
+            "langs": list(self.langs),
+            "tests": self.tests,
+            "execute": self.execute,
+            "prompt_version": PROMPT_VERSION,
+            "recipe": self.recipe,
+            "prompt_format": self.teacher.prompt_format,
+            "teacher": teacher,
+            **extra,
+        }
 
 
 def benchmark_index(opts: SynthOptions) -> BenchmarkIndex | None:
@@ -91,12 +102,16 @@ def parse_response(text: str, finish_reason: str | None = None) -> tuple[dict[st
     if not parsed.ok:
         return None, parsed.error
     tests = parsed.sections.get("Tests", "")
-    return {"problem": parsed.sections["Problem Description"], "solution": parsed.sections["Solution"],
-            "tests": code_block(tests) if tests else ""}, None
+    return {
+        "problem": parsed.sections["Problem Description"],
+        "solution": parsed.sections["Solution"],
+        "tests": code_block(tests) if tests else "",
+    }, None
 
 
-def make_entry(seed: Seed, reply: str, teacher_label: str, finish_reason: str | None = None,
-               recipe: str = "gitocto") -> Entry:
+def make_entry(
+    seed: Seed, reply: str, teacher_label: str, finish_reason: str | None = None, recipe: str = "gitocto"
+) -> Entry:
     """The state entry for one seed and the teacher's reply (and why the reply ended): a kept record, or a drop
     with its reason."""
     if recipe == "magicoder":
@@ -106,9 +121,16 @@ def make_entry(seed: Seed, reply: str, teacher_label: str, finish_reason: str | 
     if parts is None:
         return {"key": key, "status": "dropped", "reason": drop_reason(str(error))}
     record: Sample = {
-        "instruction": parts["problem"], "response": parts["solution"], "tests": parts["tests"],
-        "lang": seed.lang, "seed": seed.text, "seed_origin": seed.origin, "seed_index": seed.index,
-        "method": METHOD, "teacher": teacher_label, "prompt_version": PROMPT_VERSION,
+        "instruction": parts["problem"],
+        "response": parts["solution"],
+        "tests": parts["tests"],
+        "lang": seed.lang,
+        "seed": seed.text,
+        "seed_origin": seed.origin,
+        "seed_index": seed.index,
+        "method": METHOD,
+        "teacher": teacher_label,
+        "prompt_version": PROMPT_VERSION,
     }
     return {"key": key, "status": "kept", "record": record, "solution_code": code_block(parts["solution"])}
 
@@ -121,9 +143,17 @@ def magicoder_entry(seed: Seed, reply: str, teacher_label: str, finish_reason: s
         return {"key": key, "status": "dropped", "reason": drop_reason(str(parsed.error))}
     problem, solution = parsed.sections["Problem Description"], parsed.sections["Solution"]
     record: Sample = {
-        "instruction": MAGICODER_INSTRUCTION.format(problem=problem), "response": solution, "problem": problem,
-        "tests": "", "lang": seed.lang, "seed": seed.text, "seed_origin": seed.origin, "seed_index": seed.index,
-        "method": METHOD, "teacher": teacher_label, "prompt_version": MAGICODER_VERSION,
+        "instruction": MAGICODER_INSTRUCTION.format(problem=problem),
+        "response": solution,
+        "problem": problem,
+        "tests": "",
+        "lang": seed.lang,
+        "seed": seed.text,
+        "seed_origin": seed.origin,
+        "seed_index": seed.index,
+        "method": METHOD,
+        "teacher": teacher_label,
+        "prompt_version": MAGICODER_VERSION,
     }
     return {"key": key, "status": "kept", "record": record, "solution_code": code_block(solution)}
 
@@ -152,14 +182,23 @@ def oss_instruct(opts: SynthOptions, backend: Backend | None = None, console: Co
     def work(keys: list[str]) -> list[Entry]:
         seeds, prompts = zip(*(seed_and_prompt(files, int(k), opts) for k in keys), strict=True)
         replies = teacher.ask_replies(list(prompts), system)
-        entries = [make_entry(s, r.text, teacher.label, r.finish_reason, opts.recipe)
-                   for s, r in zip(seeds, replies, strict=True)]
+        entries = [
+            make_entry(s, r.text, teacher.label, r.finish_reason, opts.recipe)
+            for s, r in zip(seeds, replies, strict=True)
+        ]
         filter_by_execution(entries, opts.execute, opts.workers)
         return entries
 
     try:
-        run_chunks([str(i) for i in range(opts.n)], state, teacher, max(1, 2 * opts.teacher.concurrency), work,
-                   "oss-instruct", console)
+        run_chunks(
+            [str(i) for i in range(opts.n)],
+            state,
+            teacher,
+            max(1, 2 * opts.teacher.concurrency),
+            work,
+            "oss-instruct",
+            console,
+        )
     finally:
         state.close()
     summary = finish(state, opts.output, index, opts.near_threshold)

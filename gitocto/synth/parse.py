@@ -41,8 +41,9 @@ def looks_cut_off(text: str) -> bool:
     return len(_FENCE.findall(text)) % 2 == 1
 
 
-def parse_sections(text: str, required: Sequence[str], optional: Sequence[str] = (),
-                   finish_reason: str | None = None) -> Parsed:
+def parse_sections(
+    text: str, required: Sequence[str], optional: Sequence[str] = (), finish_reason: str | None = None
+) -> Parsed:
     """Split `text` at `[Name]` headers; the required ones must all be present, in this order, and non-empty."""
     if finish_reason == "length" or looks_cut_off(text):
         return Parsed(error=CUT_OFF)

@@ -14,13 +14,25 @@ from gitocto.synth.teacher import Teacher
 from gitocto.synth.verify import execute
 
 
-def run_chunks(keys: Sequence[str], state: RunState, teacher: Teacher, chunk_size: int,
-               work: Callable[[list[str]], list[Entry]], label: str, console: Console | None = None) -> None:
+def run_chunks(
+    keys: Sequence[str],
+    state: RunState,
+    teacher: Teacher,
+    chunk_size: int,
+    work: Callable[[list[str]], list[Entry]],
+    label: str,
+    console: Console | None = None,
+) -> None:
     """Run `work` over the keys not yet in `state`, `chunk_size` at a time, saving each chunk's entries."""
     pending = [k for k in keys if not state.done(k)]
     console = console or out.console()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[info]}"))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+    )
     with Progress(*columns, console=console, transient=False, disable=not pending) as progress:
         task = progress.add_task(label, total=len(keys), completed=len(keys) - len(pending), info="")
         for start in range(0, len(pending), chunk_size):
@@ -28,8 +40,7 @@ def run_chunks(keys: Sequence[str], state: RunState, teacher: Teacher, chunk_siz
             state.add(entries)
             kept = sum(e["status"] == "kept" for e in state.entries.values())
             prompt, completion = teacher.tokens()
-            progress.update(task, advance=len(entries),
-                            info=f"kept {kept} · tokens {prompt}+{completion}")
+            progress.update(task, advance=len(entries), info=f"kept {kept} · tokens {prompt}+{completion}")
 
 
 def filter_by_execution(entries: list[Entry], enabled: bool, workers: int | None) -> None:

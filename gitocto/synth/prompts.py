@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 PROMPT_VERSION = "gitocto-synth-3"
 
-LANG_NAMES = {"python": "Python", "javascript": "JavaScript", "java": "Java", "go": "Go", "cpp": "C++",
-              "rust": "Rust"}
+LANG_NAMES = {"python": "Python", "javascript": "JavaScript", "java": "Java", "go": "Go", "cpp": "C++", "rust": "Rust"}
 
 TESTS_RULE = (
     "Then, under [Tests], write tests for the solution in the same language: code that, appended after the "
@@ -21,9 +20,9 @@ TEST_LAYOUT = {
     "python": "Use plain `assert` statements at top level.",
     "javascript": "Use `const assert = require('assert');` and assert calls at top level; print nothing.",
     "java": "The whole program is compiled as Main.java: put the tests in `public class Main` with a `main` method "
-            "that throws an AssertionError on failure.",
-    "go": "The program is compiled with `go test` as package main: write `import \"testing\"` and "
-          "`func TestX(t *testing.T)` functions (the solution must also be package main).",
+    "that throws an AssertionError on failure.",
+    "go": 'The program is compiled with `go test` as package main: write `import "testing"` and '
+    "`func TestX(t *testing.T)` functions (the solution must also be package main).",
     "cpp": "Write an `int main()` that calls `assert` from <cassert>.",
     "rust": "Write `#[cfg(test)] mod tests { use super::*; #[test] fn ... }`.",
 }
@@ -136,8 +135,16 @@ Answer each question on its own line as `N. yes` or `N. no`, followed by a short
 Finally answer on the last line `Overall: yes` if every answer is yes, else `Overall: no`."""
 
 
-def generator_prompt(task: TaskSpec, code: str, lang: str, reference: str | None, with_tests: bool,
-                     good: str | None, bad: str | None, answer_lang: str | None = None) -> str:
+def generator_prompt(
+    task: TaskSpec,
+    code: str,
+    lang: str,
+    reference: str | None,
+    with_tests: bool,
+    good: str | None,
+    bad: str | None,
+    answer_lang: str | None = None,
+) -> str:
     """The generator prompt: the task, the raw code (labelled with its own `lang`), and one accepted and one
     rejected example when there are any; the tests are laid out for `answer_lang` (a translation's target)."""
     examples = ""
@@ -148,8 +155,14 @@ def generator_prompt(task: TaskSpec, code: str, lang: str, reference: str | None
     ref = f"\nThe same code after a real bug-fix commit:\n```\n{reference}\n```\n" if reference else ""
     layout = TEST_LAYOUT.get(answer_lang or lang, "")
     tests = f"[Tests]\n({TESTS_RULE} {layout} Omit this section when the solution is not code.)\n" if with_tests else ""
-    return GENERATOR.format(definition=task.definition, language=LANG_NAMES.get(lang, lang), code=code,
-                            reference=ref, tests=tests, examples=examples)
+    return GENERATOR.format(
+        definition=task.definition,
+        language=LANG_NAMES.get(lang, lang),
+        code=code,
+        reference=ref,
+        tests=tests,
+        examples=examples,
+    )
 
 
 def checklist(task: TaskSpec) -> tuple[str, ...]:
@@ -161,5 +174,10 @@ def checklist(task: TaskSpec) -> tuple[str, ...]:
 def discriminator_prompt(task: TaskSpec, instruction: str, input_info: str, solution: str) -> str:
     """The discriminator prompt: the example and the numbered checklist with an overall verdict."""
     questions = "\n".join(f"{i}. {q}" for i, q in enumerate(checklist(task), 1))
-    return DISCRIMINATOR.format(definition=task.definition, instruction=instruction, input=input_info or "None",
-                                solution=solution, questions=questions)
+    return DISCRIMINATOR.format(
+        definition=task.definition,
+        instruction=instruction,
+        input=input_info or "None",
+        solution=solution,
+        questions=questions,
+    )

@@ -92,8 +92,9 @@ def _record_files(path: Path, langs: Sequence[str]) -> list[SourceFile]:
         before = row.get("old_contents")
         origin = f"{str(row.get('commit', ''))[:12]}:{row.get('new_file') or row.get('old_file') or ''}"
         message = "\n".join(str(row[k]) for k in ("subject", "message") if isinstance(row.get(k), str))
-        files.append(SourceFile(origin, lang, text, before if isinstance(before, str) and before.strip() else None,
-                                message))
+        files.append(
+            SourceFile(origin, lang, text, before if isinstance(before, str) and before.strip() else None, message)
+        )
     return files
 
 

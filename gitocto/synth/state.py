@@ -52,8 +52,10 @@ class RunState:
             raise OctoError(f"{self.path}: not a synth state file; remove it or choose another -o")
         if head != json.loads(json.dumps(settings)):
             changed = sorted(k for k in set(head) | set(settings) if head.get(k) != settings.get(k))
-            raise OctoError(f"{self.path} is from a run with other settings ({', '.join(changed)}); "
-                            "rerun with the same ones to resume, or choose another -o")
+            raise OctoError(
+                f"{self.path} is from a run with other settings ({', '.join(changed)}); "
+                "rerun with the same ones to resume, or choose another -o"
+            )
         for line in lines[1:]:
             try:
                 entry = json.loads(line)

@@ -51,8 +51,9 @@ class Teacher:
         if spec.kind == "openai":
             # The client retries connection errors, timeouts, 429 and 5xx itself, with exponential backoff.
             options = {"concurrency": spec.concurrency, "max_retries": spec.max_retries}
-        self.backend = backend or make_backend(spec.kind, model=spec.model, endpoint=spec.endpoint,
-                                               timeout=spec.timeout, **options)
+        self.backend = backend or make_backend(
+            spec.kind, model=spec.model, endpoint=spec.endpoint, timeout=spec.timeout, **options
+        )
         self.params = SamplingParams(n=1, temperature=spec.temperature, max_new_tokens=spec.max_new_tokens, seed=0)
         self.requests = 0
 
@@ -80,8 +81,10 @@ class Teacher:
             return self.backend.chat_generations(conversations, self.params)
         except OctoError as exc:
             if _chat_template_missing(exc):
-                raise OctoError(f"the teacher {self.label} has no chat template: pass --prompt-format completion "
-                                "to send it plain prompts") from None
+                raise OctoError(
+                    f"the teacher {self.label} has no chat template: pass --prompt-format completion "
+                    "to send it plain prompts"
+                ) from None
             raise
 
     def ask_replies(self, prompts: Sequence[str], system: str | None = None) -> list[Generation]:

@@ -16,8 +16,9 @@ def program(lang: str, solution_code: str, tests: str) -> str:
     return join_program(lang, solution_code, tests)
 
 
-def execute(records: Sequence[Mapping[str, object]], workers: int | None = None,
-            timeout: float | None = None) -> list[tuple[bool, str]]:
+def execute(
+    records: Sequence[Mapping[str, object]], workers: int | None = None, timeout: float | None = None
+) -> list[tuple[bool, str]]:
     """For each record with `tests`, (passed, status) from the sandbox; records without tests pass untested."""
     from gitocto.doctor.checks import require_toolchains
     from gitocto.execution import run_programs

@@ -68,8 +68,10 @@ def _task_for(task: TaskSpec, target: str | None) -> TaskSpec:
 
 def show_example(record: Sample, reasons: str = "") -> str:
     """An earlier example in the generator's layout, with the discriminator's reasons for a rejected one."""
-    text = f"[Instruction]\n{record['instruction_only']}\n[Input]\n{record['input'] or 'None'}\n" \
-           f"[Solution]\n{record['response']}"
+    text = (
+        f"[Instruction]\n{record['instruction_only']}\n[Input]\n{record['input'] or 'None'}\n"
+        f"[Solution]\n{record['response']}"
+    )
     return f"{text}\nRejected because: {reasons}" if reasons else text
 
 
@@ -81,8 +83,12 @@ def parse_generation(text: str, finish_reason: str | None = None) -> tuple[dict[
     s = parsed.sections
     input_info = "" if s["Input"].strip().lower() in ("none", "n/a", "-") else s["Input"]
     tests = s.get("Tests", "")
-    return {"instruction": s["Instruction"], "input": input_info, "solution": s["Solution"],
-            "tests": code_block(tests) if tests else ""}, None
+    return {
+        "instruction": s["Instruction"],
+        "input": input_info,
+        "solution": s["Solution"],
+        "tests": code_block(tests) if tests else "",
+    }, None
 
 
 class _Pools:
@@ -101,8 +107,9 @@ class _Pools:
             self.bad = show_example(entry["record"], "; ".join(entry.get("reasons", [])) or "overall no")
 
 
-def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Backend | None = None,
-              console: Console | None = None) -> Summary:
+def wavecoder(
+    opts: WaveCoderOptions, backend: Backend | None = None, judge: Backend | None = None, console: Console | None = None
+) -> Summary:
     """Run (or resume) WaveCoder for one task and write the filtered output; return the summary."""
     common = opts.common
     if opts.task not in TASKS:
@@ -111,8 +118,10 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
     if common.recipe not in RECIPES:
         raise OctoError(f"unknown wavecoder recipe {common.recipe!r}; choose from {', '.join(RECIPES)}")
     if common.recipe == "wavecoder" and opts.task != "generation":
-        raise OctoError(f"the published WaveCoder code has prompts for code generation only; use --recipe gitocto "
-                        f"for --task {opts.task}")
+        raise OctoError(
+            f"the published WaveCoder code has prompts for code generation only; use --recipe gitocto "
+            f"for --task {opts.task}"
+        )
     task = TASKS[opts.task]
     files = load_sources(common.source, common.langs, common.rev)
     fixes = extract_functions(files, fixes_only=True) if task.name == "repair" else []
@@ -123,19 +132,29 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
     index = benchmark_index(common)
     teacher = Teacher(common.teacher, backend)
     discriminator = Teacher(opts.discriminator or common.teacher, judge) if opts.discriminator or judge else teacher
-    state = RunState(common.output, common.settings(METHOD, task=task.name, embedding_model=opts.embedding_model,
-                                                    discriminator=discriminator.label))
+    state = RunState(
+        common.output,
+        common.settings(
+            METHOD, task=task.name, embedding_model=opts.embedding_model, discriminator=discriminator.label
+        ),
+    )
     pools = _Pools(state)
     with_tests = common.tests and task.name != "summarization"
     published = published_work(chosen, common, teacher, discriminator, state)
 
     def work(keys: list[str]) -> list[Entry]:
         items = [chosen[int(k)] for k in keys]
-        targets = [_target_lang(k, common.seed, f.lang) if task.name == "translation" else None
-                   for k, f in zip(keys, items, strict=True)]
+        targets = [
+            _target_lang(k, common.seed, f.lang) if task.name == "translation" else None
+            for k, f in zip(keys, items, strict=True)
+        ]
         # The raw code is labelled with its own language; a translation's target only shapes the task and tests.
-        prompts = [generator_prompt(_task_for(task, t), f.code, f.lang, f.fixed, with_tests, pools.good,
-                                    pools.bad, answer_lang=t) for f, t in zip(items, targets, strict=True)]
+        prompts = [
+            generator_prompt(
+                _task_for(task, t), f.code, f.lang, f.fixed, with_tests, pools.good, pools.bad, answer_lang=t
+            )
+            for f, t in zip(items, targets, strict=True)
+        ]
         replies = teacher.ask_replies(prompts)
         entries: list[Entry] = []
         judged: list[tuple[Entry, list[str]]] = []
@@ -146,16 +165,37 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
                 continue
             instruction = parts["instruction"] + (f"\n\n{parts['input']}" if parts["input"] else "")
             record: Sample = {
-                "instruction": instruction, "response": parts["solution"], "instruction_only": parts["instruction"],
-                "input": parts["input"], "tests": parts["tests"] if with_tests else "", "task": task.name,
-                "lang": target or item.lang, "seed": item.code, "seed_origin": item.origin, "seed_index": int(key),
-                "method": METHOD, "teacher": teacher.label, "prompt_version": PROMPT_VERSION,
+                "instruction": instruction,
+                "response": parts["solution"],
+                "instruction_only": parts["instruction"],
+                "input": parts["input"],
+                "tests": parts["tests"] if with_tests else "",
+                "task": task.name,
+                "lang": target or item.lang,
+                "seed": item.code,
+                "seed_origin": item.origin,
+                "seed_index": int(key),
+                "method": METHOD,
+                "teacher": teacher.label,
+                "prompt_version": PROMPT_VERSION,
             }
-            entry: Entry = {"key": key, "status": "kept", "record": record,
-                            "solution_code": code_block(parts["solution"])}
+            entry: Entry = {
+                "key": key,
+                "status": "kept",
+                "record": record,
+                "solution_code": code_block(parts["solution"]),
+            }
             entries.append(entry)
-            judged.append((entry, [discriminator_prompt(_task_for(task, target), parts["instruction"],
-                                                        parts["input"], parts["solution"])]))
+            judged.append(
+                (
+                    entry,
+                    [
+                        discriminator_prompt(
+                            _task_for(task, target), parts["instruction"], parts["input"], parts["solution"]
+                        )
+                    ],
+                )
+            )
         verdicts = discriminator.ask_replies([p[0] for _, p in judged]) if judged else []
         questions = checklist(task)
         for (entry, _), answer in zip(judged, verdicts, strict=True):
@@ -167,8 +207,14 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
             if verdict is None:
                 entry.update({"status": "dropped", "reason": "malformed discriminator reply: no overall yes/no"})
             elif not verdict.accepted:
-                entry.update({"status": "dropped", "reason": "discriminator: no", "verdict": "no",
-                              "reasons": list(verdict.reasons)})
+                entry.update(
+                    {
+                        "status": "dropped",
+                        "reason": "discriminator: no",
+                        "verdict": "no",
+                        "reasons": list(verdict.reasons),
+                    }
+                )
             else:
                 entry["verdict"] = "yes"
             pools.take(entry)
@@ -176,8 +222,15 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
         return entries
 
     try:
-        run_chunks([str(i) for i in range(len(chosen))], state, teacher, max(1, 2 * common.teacher.concurrency),
-                   published if common.recipe == "wavecoder" else work, f"wavecoder {task.name}", console)
+        run_chunks(
+            [str(i) for i in range(len(chosen))],
+            state,
+            teacher,
+            max(1, 2 * common.teacher.concurrency),
+            published if common.recipe == "wavecoder" else work,
+            f"wavecoder {task.name}",
+            console,
+        )
     finally:
         state.close()
     summary = finish(state, common.output, index, common.near_threshold)
@@ -188,8 +241,9 @@ def wavecoder(opts: WaveCoderOptions, backend: Backend | None = None, judge: Bac
     return summary
 
 
-def published_work(chosen: list[Function], common: SynthOptions, teacher: Teacher, discriminator: Teacher,
-                   state: RunState) -> Callable[[list[str]], list[Entry]]:
+def published_work(
+    chosen: list[Function], common: SynthOptions, teacher: Teacher, discriminator: Teacher, state: RunState
+) -> Callable[[list[str]], list[Entry]]:
     """The chunk worker of the published recipe: WaveCoder's generator, filters, discriminator and pools."""
     from gitocto.synth import wavecoder_published as wp
 
@@ -201,8 +255,10 @@ def published_work(chosen: list[Function], common: SynthOptions, teacher: Teache
 
     def work(keys: list[str]) -> list[Entry]:
         items = [chosen[int(k)] for k in keys]
-        prompts = [pools.generator_prompt(f.code, random.Random(f"{common.seed}:{k}:good"))
-                   for k, f in zip(keys, items, strict=True)]
+        prompts = [
+            pools.generator_prompt(f.code, random.Random(f"{common.seed}:{k}:good"))
+            for k, f in zip(keys, items, strict=True)
+        ]
         replies = teacher.ask_replies(prompts, wp_system())
         entries: list[Entry] = []
         judged: list[tuple[Entry, str]] = []
@@ -216,22 +272,37 @@ def published_work(chosen: list[Function], common: SynthOptions, teacher: Teache
             information = "" if generated.information == wp.NO_INPUT else generated.information
             record: Sample = {
                 "instruction": generated.instruction + (f"\n\n{information}" if information else ""),
-                "response": generated.solution, "instruction_only": generated.instruction, "input": information,
-                "task_name": generated.task_name, "tests": "", "task": "generation", "lang": item.lang,
-                "seed": item.code, "seed_origin": item.origin, "seed_index": int(key), "method": METHOD,
-                "teacher": teacher.label, "prompt_version": wp.PROMPT_VERSION,
+                "response": generated.solution,
+                "instruction_only": generated.instruction,
+                "input": information,
+                "task_name": generated.task_name,
+                "tests": "",
+                "task": "generation",
+                "lang": item.lang,
+                "seed": item.code,
+                "seed_origin": item.origin,
+                "seed_index": int(key),
+                "method": METHOD,
+                "teacher": teacher.label,
+                "prompt_version": wp.PROMPT_VERSION,
             }
-            entry: Entry = {"key": key, "status": "kept", "record": record,
-                            "solution_code": code_block(generated.solution)}
+            entry: Entry = {
+                "key": key,
+                "status": "kept",
+                "record": record,
+                "solution_code": code_block(generated.solution),
+            }
             entries.append(entry)
             judged.append((entry, wp.example_case(item.code, generated)))
-        answers = discriminator.ask_replies([pools.discriminator_prompt(c) for _, c in judged], wp_system()) \
-            if judged else []
+        answers = (
+            discriminator.ask_replies([pools.discriminator_prompt(c) for _, c in judged], wp_system()) if judged else []
+        )
         for (entry, case), answer in zip(judged, answers, strict=True):
             feedback, accepted = wp.parse_answer(answer.text)
             if feedback is None:
-                entry.update({"status": "dropped",
-                              "reason": "malformed discriminator reply: no `- step 1` ... `- reasons`"})
+                entry.update(
+                    {"status": "dropped", "reason": "malformed discriminator reply: no `- step 1` ... `- reasons`"}
+                )
                 continue
             entry.update({"verdict": "yes" if accepted else "no", "case": f"{case}\n\nAnalysis:\n{feedback}\n"})
             if not accepted:

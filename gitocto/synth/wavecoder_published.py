@@ -23,8 +23,11 @@ from gitocto.synth.published import (
 )
 
 PROMPT_VERSION = "wavecoder-published"
-_MESSAGE = re.compile(r"task_name:\s*(.*?)\s*instruction:\s*(.*?)\s*information:\s*(.*?)\s*solution:\s*(.*?)"
-                      r"(?=\ntask_name:|\Z)", re.DOTALL)
+_MESSAGE = re.compile(
+    r"task_name:\s*(.*?)\s*instruction:\s*(.*?)\s*information:\s*(.*?)\s*solution:\s*(.*?)"
+    r"(?=\ntask_name:|\Z)",
+    re.DOTALL,
+)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _ANALYSIS = re.compile(r"(Analysis:[\s\S]*?)(?=Analysis:|$)")
 _FEEDBACK = re.compile(r"(- step 1:.*?- reasons:.*?)\n", re.DOTALL)
@@ -56,8 +59,15 @@ class Generated:
     @property
     def text(self) -> str:
         """main.py's `gen_text`: each key on its own line."""
-        return "".join(f"{k}: {v}\n" for k, v in (("task_name", self.task_name), ("instruction", self.instruction),
-                                                  ("information", self.information), ("solution", self.solution)))
+        return "".join(
+            f"{k}: {v}\n"
+            for k, v in (
+                ("task_name", self.task_name),
+                ("instruction", self.instruction),
+                ("information", self.information),
+                ("solution", self.solution),
+            )
+        )
 
 
 def parse_generation(text: str) -> tuple[Generated | None, str | None]:
@@ -107,8 +117,7 @@ class Pools:
         """The generator message: requirements, one good and one bad case, the raw code."""
         good = WAVECODER_GOOD_HEADING + f"Good case 0:\n{rng.choice(self.good)}\n"
         bad = WAVECODER_BAD_HEADING + f"Bad case 0:\n{self.bad[-1]}\n"
-        return load_prompt(WAVECODER_GENERATOR).format_map({"good_few_shot": good, "bad_few_shot": bad,
-                                                            "input": code})
+        return load_prompt(WAVECODER_GENERATOR).format_map({"good_few_shot": good, "bad_few_shot": bad, "input": code})
 
     def discriminator_prompt(self, case: str) -> str:
         """The discriminator message: the rules, the latest bad case, the example, and `Analysis:`."""

@@ -42,8 +42,11 @@ class Options:
 
     def overrides(self) -> dict[str, Any]:
         """The config keys the flags set, as the config takes them (lists, not tuples); None where not given."""
-        return {field.name: (list(value) if isinstance(value := getattr(self, field.name), tuple) else value)
-                for field in dataclasses.fields(self) if field.name != "config_path"}
+        return {
+            field.name: (list(value) if isinstance(value := getattr(self, field.name), tuple) else value)
+            for field in dataclasses.fields(self)
+            if field.name != "config_path"
+        }
 
 
 def run(options: Options) -> int:

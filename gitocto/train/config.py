@@ -166,11 +166,13 @@ def _data_sources(value: Any, where: str) -> list[DataSource]:
             unknown = set(item) - {"path", "weight", "format"}
             if unknown or "path" not in item:
                 raise OctoError(f"{where}: each data entry takes path, weight and format (got {sorted(item)})")
-            sources.append(DataSource(
-                _typed("data: path", item["path"], str, where),
-                _typed("data: weight", item.get("weight", 1.0), float, where),
-                _typed("data: format", item.get("format"), str | None, where),
-            ))
+            sources.append(
+                DataSource(
+                    _typed("data: path", item["path"], str, where),
+                    _typed("data: weight", item.get("weight", 1.0), float, where),
+                    _typed("data: format", item.get("format"), str | None, where),
+                )
+            )
         else:
             raise OctoError(f"{where}: cannot read data entry {item!r}")
     return sources

@@ -87,8 +87,15 @@ def _tokenize_file(path: Path, fmt: str, how: _Tokenizing) -> samplecache.Entry:
     kind = record_kind(records.columns, fmt, str(path))
     with Progress(f"tokenizing {path.name}", len(records.rows), enabled=how.show_progress) as bar:
         entry.samples = build_samples(
-            records.rows, fmt=fmt, kind=kind, tokenizer=how.tokenizer, seq_len=how.config.seq_len,
-            overlong=how.config.overlong, skipped=entry.skipped, bound=how.bound, early=entry.early,
+            records.rows,
+            fmt=fmt,
+            kind=kind,
+            tokenizer=how.tokenizer,
+            seq_len=how.config.seq_len,
+            overlong=how.config.overlong,
+            skipped=entry.skipped,
+            bound=how.bound,
+            early=entry.early,
             progress=bar.advance,
         )
     return entry
@@ -100,8 +107,9 @@ def _file_samples(path: Path, fmt: str, how: _Tokenizing, stats: LoadStats) -> s
     stamp = samplecache.file_stamp(path)
     where = None
     if how.config.data_cache:
-        where = samplecache.entry_path(samplecache.cache_root(), path, how.digest, fmt, how.config.seq_len,
-                                       how.config.overlong)
+        where = samplecache.entry_path(
+            samplecache.cache_root(), path, how.digest, fmt, how.config.seq_len, how.config.overlong
+        )
         entry = samplecache.load(where, stamp)
         if entry is not None:
             stats.cached_files += 1
@@ -122,8 +130,9 @@ def _file_samples(path: Path, fmt: str, how: _Tokenizing, stats: LoadStats) -> s
 def load_corpus(config: TrainConfig, tokenizer: Any, *, show_progress: bool = False) -> Corpus:
     """Read and tokenize every source; an unusable file is an error, an unusable record a counted skip."""
     spec = backend_spec(tokenizer)
-    how = _Tokenizing(tokenizer, config, max_token_chars(spec),
-                      samplecache.tokenizer_fingerprint(tokenizer, spec), show_progress)
+    how = _Tokenizing(
+        tokenizer, config, max_token_chars(spec), samplecache.tokenizer_fingerprint(tokenizer, spec), show_progress
+    )
     corpus = Corpus([], [], [])
     for source in config.data:
         fmt = source.format or config.format
@@ -149,11 +158,15 @@ def describe_loading(corpus: Corpus, say: Callable[[str], None]) -> None:
     s = corpus.stats
     if s.tokenized_files:
         mb = s.tokenized_bytes / 1e6
-        say(f"tokenized {_files(s.tokenized_files)} ({mb:.1f} MB) in {s.tokenized_s:.1f} s "
-            f"({mb / max(s.tokenized_s, 1e-9):.1f} MB/s)")
+        say(
+            f"tokenized {_files(s.tokenized_files)} ({mb:.1f} MB) in {s.tokenized_s:.1f} s "
+            f"({mb / max(s.tokenized_s, 1e-9):.1f} MB/s)"
+        )
     if s.cached_files:
-        say(f"took the samples of {_files(s.cached_files)} ({s.cached_bytes / 1e6:.1f} MB) from the cache "
-            f"in {s.cached_s:.1f} s")
+        say(
+            f"took the samples of {_files(s.cached_files)} ({s.cached_bytes / 1e6:.1f} MB) from the cache "
+            f"in {s.cached_s:.1f} s"
+        )
     for error in s.cache_errors:
         say(f"could not cache samples ({error}); the next run will tokenize again")
 

@@ -98,8 +98,10 @@ def render(record: Mapping[str, Any], fmt: str, kind: str, tokenizer: ChatTokeni
 def chat_split(tokenizer: ChatTokenizer, question: str, answer: str) -> tuple[str, str]:
     """Render a user/assistant exchange with the model's chat template and cut it where the reply starts."""
     if not getattr(tokenizer, "chat_template", None):
-        raise OctoError("the chat format needs a tokenizer with a chat template, and this one has none; "
-                        "use --format octocoder or instruction")
+        raise OctoError(
+            "the chat format needs a tokenizer with a chat template, and this one has none; "
+            "use --format octocoder or instruction"
+        )
     user = [{"role": "user", "content": question}]
     try:
         prompt = tokenizer.apply_chat_template(user, tokenize=False, add_generation_prompt=True)
@@ -108,6 +110,8 @@ def chat_split(tokenizer: ChatTokenizer, question: str, answer: str) -> tuple[st
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise OctoError(f"the model's chat template failed ({first}); use --format octocoder") from None
     if not isinstance(prompt, str) or not isinstance(full, str) or not full.startswith(prompt):
-        raise OctoError("this model's chat template does not render the prompt as a prefix of the conversation; "
-                        "use --format octocoder or instruction")
-    return prompt, full[len(prompt):]
+        raise OctoError(
+            "this model's chat template does not render the prompt as a prefix of the conversation; "
+            "use --format octocoder or instruction"
+        )
+    return prompt, full[len(prompt) :]

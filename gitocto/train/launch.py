@@ -15,12 +15,16 @@ def set_deepspeed_batch(plugin: Any, batch_size: int, grad_accum: int) -> None:
     to something else than the recipe does is an error rather than a silently wrong batch size.
     """
     config: dict[str, Any] = plugin.deepspeed_config
-    flags = {"train_micro_batch_size_per_gpu": ("batch_size", batch_size),
-             "gradient_accumulation_steps": ("grad_accum", grad_accum)}
+    flags = {
+        "train_micro_batch_size_per_gpu": ("batch_size", batch_size),
+        "gradient_accumulation_steps": ("grad_accum", grad_accum),
+    }
     for key, (flag, value) in flags.items():
         given = config.get(key, "auto")
         if given == "auto":
             config[key] = value
         elif given != value:
-            raise OctoError(f"the DeepSpeed config sets {key} to {given} but the recipe's {flag} is {value}; "
-                            f"set {key} to auto (the recipe fills it in) or {flag} to {given}")
+            raise OctoError(
+                f"the DeepSpeed config sets {key} to {given} but the recipe's {flag} is {value}; "
+                f"set {key} to auto (the recipe fills it in) or {flag} to {given}"
+            )

@@ -13,8 +13,15 @@ PLAIN_EVERY_S = 10.0
 class Progress:
     """Counts done out of `total`; shows nothing when not `enabled` (e.g. on processes other than the main one)."""
 
-    def __init__(self, label: str, total: int, *, enabled: bool = True, stream: TextIO | None = None,
-                 every_s: float = PLAIN_EVERY_S) -> None:
+    def __init__(
+        self,
+        label: str,
+        total: int,
+        *,
+        enabled: bool = True,
+        stream: TextIO | None = None,
+        every_s: float = PLAIN_EVERY_S,
+    ) -> None:
         self.label, self.total, self.done = label, total, 0
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled and total > 0
@@ -28,8 +35,13 @@ class Progress:
             from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(
-                TextColumn("git octo train: {task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TimeRemainingColumn(), console=Console(file=self.stream), transient=True,
+                TextColumn("git octo train: {task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(file=self.stream),
+                transient=True,
             )
             self._task = self._bar.add_task(label, total=total)
             self._bar.start()
@@ -46,8 +58,12 @@ class Progress:
         if now - self.last >= self.every_s and self.done < self.total:
             self.last = now
             pct = 100 * self.done / self.total
-            print(f"git octo train: {self.label}: {self.done:,}/{self.total:,} records ({pct:.0f}%, "
-                  f"{now - self.start:.0f} s)", file=self.stream, flush=True)
+            print(
+                f"git octo train: {self.label}: {self.done:,}/{self.total:,} records ({pct:.0f}%, "
+                f"{now - self.start:.0f} s)",
+                file=self.stream,
+                flush=True,
+            )
 
     def close(self) -> None:
         """Remove the bar (the caller reports the outcome in a line of its own)."""
@@ -58,6 +74,7 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()

@@ -36,8 +36,15 @@ from gitocto.train.schedule import make_scheduler
 from gitocto.train.tokenization import IGNORE_INDEX, Sample
 
 TRACKER_PACKAGES = {
-    "tensorboard": "tensorboard", "wandb": "wandb", "mlflow": "mlflow", "comet_ml": "comet_ml", "aim": "aim",
-    "clearml": "clearml", "dvclive": "dvclive", "swanlab": "swanlab", "trackio": "trackio",
+    "tensorboard": "tensorboard",
+    "wandb": "wandb",
+    "mlflow": "mlflow",
+    "comet_ml": "comet_ml",
+    "aim": "aim",
+    "clearml": "clearml",
+    "dvclive": "dvclive",
+    "swanlab": "swanlab",
+    "trackio": "trackio",
 }
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "gitocto-train.json"
@@ -204,11 +211,16 @@ def train(config: TrainConfig) -> int:
     report_corpus(run, corpus)
     fingerprint = corpus.fingerprint(config)
 
-    model = load_model(config.model, attn_implementation=run.attn, vocab_size=len(tokenizer),
-                       trust_remote_code=config.trust_remote_code)
+    model = load_model(
+        config.model,
+        attn_implementation=run.attn,
+        vocab_size=len(tokenizer),
+        trust_remote_code=config.trust_remote_code,
+    )
     if config.lora:
-        model = apply_lora(model, config.lora_r, config.lora_alpha, config.lora_dropout,
-                           config.lora_target_modules, new_token_ids)
+        model = apply_lora(
+            model, config.lora_r, config.lora_alpha, config.lora_dropout, config.lora_target_modules, new_token_ids
+        )
     checkpointing = config.gradient_checkpointing
     if checkpointing if checkpointing is not None else run.device.type == "cuda":
         enable_gradient_checkpointing(model)
@@ -235,9 +247,11 @@ def train(config: TrainConfig) -> int:
         state = checkpoint.load(acc, path, fingerprint)
         run.log(f"resumed from {path} at step {state.step} (epoch {state.epoch}, micro-batch {state.micro_batch})")
     peak = config.peak_tflops or (peak_tflops(torch.cuda.get_device_name()) if run.device.type == "cuda" else None)
-    run.log(f"{total_steps} steps ({steps_per_epoch} per epoch), {flops.trainable_params:,} trainable parameters, "
-            f"attention {run.attn}{', packed' if config.packing else ''}, "
-            f"precision {precision_label(config.precision, str(acc.mixed_precision))}")
+    run.log(
+        f"{total_steps} steps ({steps_per_epoch} per epoch), {flops.trainable_params:,} trainable parameters, "
+        f"attention {run.attn}{', packed' if config.packing else ''}, "
+        f"precision {precision_label(config.precision, str(acc.mixed_precision))}"
+    )
     if config.report_to:
         acc.init_trackers("gitocto-train", config={k: str(v) for k, v in to_yaml_dict(config).items()})
 
@@ -297,11 +311,16 @@ def train(config: TrainConfig) -> int:
             attn_sq = int(acc.reduce(torch.tensor(window_attn, device=run.device), reduction="sum"))
             # Read only when logged: converting to a float waits for the GPU.
             step_loss = float(acc.reduce(summed, reduction="sum")) / step_loss_tokens
-            last.update({
-                "epoch": state.epoch, "loss": step_loss, "lr": lr,
-                "tokens_per_s": window_loss_tokens / seconds, "all_tokens_per_s": n_tokens / seconds,
-                "mfu": mfu(flops.step_flops(n_tokens, attn_sq), seconds, peak, acc.num_processes),
-            })
+            last.update(
+                {
+                    "epoch": state.epoch,
+                    "loss": step_loss,
+                    "lr": lr,
+                    "tokens_per_s": window_loss_tokens / seconds,
+                    "all_tokens_per_s": n_tokens / seconds,
+                    "mfu": mfu(flops.step_flops(n_tokens, attn_sq), seconds, peak, acc.num_processes),
+                }
+            )
             window_tokens = window_loss_tokens = window_attn = 0
         paused = time.perf_counter()
         if due_eval:
@@ -316,8 +335,10 @@ def train(config: TrainConfig) -> int:
     # Resuming a run that had already finished trains nothing: what that run did for its last step (the final
     # eval line, the saved model) is not done twice. The main process decides, so all processes agree.
     trained = state.step > first_step
-    if corpus.eval_samples and "eval_loss" not in last and (
-        trained or not run.main_says(logged_eval(metrics_path, state.step))
+    if (
+        corpus.eval_samples
+        and "eval_loss" not in last
+        and (trained or not run.main_says(logged_eval(metrics_path, state.step)))
     ):
         last = {"step": state.step, "eval_loss": evaluate(run, model, corpus.eval_samples, pad_id)}
         log_metrics(run, metrics_path, last)
@@ -392,9 +413,14 @@ def finish(run: Run, model: Any, tokenizer: Any, config: TrainConfig, corpus: Co
     state_dict = acc.get_state_dict(model) if not config.lora else None
     if acc.is_main_process:
         save_final(acc.unwrap_model(model), tokenizer, run.output, config.lora, state_dict)
-        summary = {"config": to_yaml_dict(config), "steps": state.step, "epoch": state.epoch,
-                   "skipped": dict(corpus.skipped), "train_samples": [len(g) for g in corpus.groups],
-                   "eval_samples": len(corpus.eval_samples)}
+        summary = {
+            "config": to_yaml_dict(config),
+            "steps": state.step,
+            "epoch": state.epoch,
+            "skipped": dict(corpus.skipped),
+            "train_samples": [len(g) for g in corpus.groups],
+            "eval_samples": len(corpus.eval_samples),
+        }
         (run.output / SUMMARY_FILE).write_text(json.dumps(summary, indent=1), encoding="utf-8")
         run.log(f"saved the model to {run.output}")
     acc.wait_for_everyone()

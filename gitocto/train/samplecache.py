@@ -104,8 +104,14 @@ def load(path: Path, stamp: list[int]) -> Entry | None:
 
 def save(path: Path, stamp: list[int], entry: Entry) -> str | None:
     """Write the entry atomically (a reader never sees half of one); the reason on failure, else None."""
-    head = {"stamp": stamp, "byteorder": sys.byteorder, "n_samples": len(entry.samples),
-            "n_records": entry.n_records, "skipped": dict(entry.skipped), "early": dict(entry.early)}
+    head = {
+        "stamp": stamp,
+        "byteorder": sys.byteorder,
+        "n_samples": len(entry.samples),
+        "n_records": entry.n_records,
+        "skipped": dict(entry.skipped),
+        "early": dict(entry.early),
+    }
     body = array(_INT32, [len(s.ids) for s in entry.samples])
     body.extend(s.n_prompt for s in entry.samples)
     for s in entry.samples:

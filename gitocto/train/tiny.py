@@ -1,6 +1,6 @@
 """A tiny random Llama with a BPE tokenizer trained on your records: a model to try `git octo train` offline.
 
-    python -m gitocto.train.tiny OUT_DIR [--data records.jsonl ...] [--hidden 64] [--layers 2] [--vocab 512]
+python -m gitocto.train.tiny OUT_DIR [--data records.jsonl ...] [--hidden 64] [--layers 2] [--vocab 512]
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ def build(out: Path, data: Sequence[str], hidden: int, layers: int, vocab: int, 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab, special_tokens=["<|endoftext|>", "<pad>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab,
+        special_tokens=["<|endoftext|>", "<pad>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     tok.train_from_iterator(corpus(data), trainer=trainer)
     fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=tok, eos_token="<|endoftext|>", bos_token="<|endoftext|>", pad_token="<pad>"
@@ -55,9 +58,16 @@ def build(out: Path, data: Sequence[str], hidden: int, layers: int, vocab: int, 
     torch.manual_seed(seed)
     heads = max(1, hidden // 16)
     config = LlamaConfig(
-        vocab_size=len(fast), hidden_size=hidden, intermediate_size=hidden * 4, num_hidden_layers=layers,
-        num_attention_heads=heads, num_key_value_heads=heads, max_position_embeddings=4096,
-        bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id,
+        vocab_size=len(fast),
+        hidden_size=hidden,
+        intermediate_size=hidden * 4,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        max_position_embeddings=4096,
+        bos_token_id=fast.bos_token_id,
+        eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
     )
     LlamaForCausalLM(config).save_pretrained(out)
     return out

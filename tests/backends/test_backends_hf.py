@@ -167,7 +167,7 @@ def test_unavailable_device_is_a_clear_error(tiny_model_dir: Path) -> None:
 
 def test_generations_say_why_each_sample_ended(hf_backend: HFBackend) -> None:
     conversation: list[Message] = [{"role": "user", "content": "Fix bugs in add."}]
-    (reply,), = hf_backend.chat_generations([conversation], SamplingParams(max_new_tokens=3))
+    ((reply,),) = hf_backend.chat_generations([conversation], SamplingParams(max_new_tokens=3))
     assert reply.finish_reason == "length" and reply.completion_tokens == 3
     assert reply.text == hf_backend.chat([conversation], SamplingParams(max_new_tokens=3))[0][0]
     rows = hf_backend.complete_generations(PROMPTS[:2], SamplingParams(max_new_tokens=4))

@@ -50,7 +50,8 @@ def test_n_samples_and_seed(client: OpenAIBackend) -> None:
 def test_stop_sequences_are_honoured(client: OpenAIBackend) -> None:
     full = client.complete(PROMPTS[:1], SamplingParams(max_new_tokens=30))[0][0]
     stop = next(
-        full[k : k + 2] for k in range(2, len(full) - 1)
+        full[k : k + 2]
+        for k in range(2, len(full) - 1)
         if full[k : k + 2].isascii() and full[k : k + 2].isprintable() and full.find(full[k : k + 2]) == k
     )
     stopped = client.complete(PROMPTS[:1], SamplingParams(max_new_tokens=30, stop=(stop,)))[0][0]
@@ -59,7 +60,9 @@ def test_stop_sequences_are_honoured(client: OpenAIBackend) -> None:
 
 def test_chat_answers(client: OpenAIBackend, hf_backend: HFBackend) -> None:
     conversations: list[list[Message]] = [
-        [{"role": "user", "content": "Fix bugs in add."}], [{"role": "user", "content": "hi"}]]
+        [{"role": "user", "content": "Fix bugs in add."}],
+        [{"role": "user", "content": "hi"}],
+    ]
     params = SamplingParams(n=2, max_new_tokens=8)
     replies = client.chat(conversations, params)
     assert [len(r) for r in replies] == [2, 2]
@@ -127,7 +130,7 @@ def test_bad_endpoint_and_options() -> None:
 def test_generations_carry_the_servers_finish_reason(client: OpenAIBackend, hf_backend: HFBackend) -> None:
     conversation: list[Message] = [{"role": "user", "content": "Fix bugs in add."}]
     # Two tokens cannot finish a reply: the server says "length", and the backend passes it on.
-    (reply,), = client.chat_generations([conversation], SamplingParams(max_new_tokens=2))
+    ((reply,),) = client.chat_generations([conversation], SamplingParams(max_new_tokens=2))
     assert reply.finish_reason == "length" and reply.completion_tokens == 2 and reply.prompt_tokens > 0
     assert reply.text == hf_backend.chat([conversation], SamplingParams(max_new_tokens=2))[0][0]
     # A seed reproduces a request served alone (concurrent ones may share a batch and its random stream):
@@ -139,7 +142,7 @@ def test_generations_carry_the_servers_finish_reason(client: OpenAIBackend, hf_b
     assert [[g.text for g in row] for row in rows] == sequential.complete(PROMPTS[:2], sampled)
     full = client.complete(PROMPTS[:1], SamplingParams(max_new_tokens=30))[0][0]
     stop = next(c for c in full[2:] if c.isascii() and c.isprintable())
-    (stopped,), = client.complete_generations(PROMPTS[:1], SamplingParams(max_new_tokens=30, stop=(stop,)))
+    ((stopped,),) = client.complete_generations(PROMPTS[:1], SamplingParams(max_new_tokens=30, stop=(stop,)))
     assert stopped.finish_reason == "stop" and stopped.text == full[: full.index(stop)]
 
 
@@ -157,14 +160,33 @@ def n_ignoring_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
             text = f"sample of seed {body.get('seed')}"
             usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
             if self.path.endswith("/chat/completions"):
-                choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text},
-                                          "finish_reason": "stop"}
-                self.send_json({"id": "c", "object": "chat.completion", "created": 0, "model": "m",
-                                "choices": [choice], "usage": usage})
+                choice: dict[str, Any] = {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+                self.send_json(
+                    {
+                        "id": "c",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": "m",
+                        "choices": [choice],
+                        "usage": usage,
+                    }
+                )
             else:
                 choice = {"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}
-                self.send_json({"id": "c", "object": "text_completion", "created": 0, "model": "m",
-                                "choices": [choice], "usage": usage})
+                self.send_json(
+                    {
+                        "id": "c",
+                        "object": "text_completion",
+                        "created": 0,
+                        "model": "m",
+                        "choices": [choice],
+                        "usage": usage,
+                    }
+                )
 
     with serving(Handler) as url:
         yield url, bodies
@@ -180,8 +202,7 @@ def test_servers_that_ignore_n_get_a_new_seed_per_follow_up(
     assert backend.complete(["def f():"], params) == [["sample of seed 5", "sample of seed 6", "sample of seed 7"]]
     assert [(b["n"], b["seed"]) for b in bodies] == [(3, 5), (2, 6), (1, 7)]
     chat: list[list[Message]] = [[{"role": "user", "content": "hi"}]]
-    assert backend.chat(chat, replace(params, seed=0)) == [["sample of seed 0", "sample of seed 1",
-                                                            "sample of seed 2"]]
+    assert backend.chat(chat, replace(params, seed=0)) == [["sample of seed 0", "sample of seed 1", "sample of seed 2"]]
     bodies.clear()
     assert backend.complete(["x"], replace(params, seed=None)) == [["sample of seed None"] * 3]
     assert all("seed" not in b for b in bodies)

@@ -80,7 +80,10 @@ def test_port_in_use_is_one_line(tiny_model_dir: Path) -> None:
         port = busy.getsockname()[1]
         proc = subprocess.run(
             ["git", "octo", "serve", "--model", str(tiny_model_dir), "--port", str(port)],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"git octo: error: cannot listen on 127.0.0.1:{port}:")
@@ -93,8 +96,8 @@ def test_a_bad_request_does_not_fail_concurrent_good_ones(served_url: str) -> No
     good = {"prompt": "def add(", "temperature": 0, "max_tokens": 8}
     bad = {"prompt": "x", "temperature": 0, "max_tokens": 8, "top_p": 5}
     with ThreadPoolExecutor(6) as pool:
-        answers = list(pool.map(
-            lambda body: httpx.post(f"{served_url}/completions", json=body, timeout=60), [good, bad] * 3
-        ))
+        answers = list(
+            pool.map(lambda body: httpx.post(f"{served_url}/completions", json=body, timeout=60), [good, bad] * 3)
+        )
     assert [a.status_code for a in answers] == [200, 400] * 3
     assert len({a.json()["choices"][0]["text"] for a in answers[::2]}) == 1

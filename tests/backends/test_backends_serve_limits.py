@@ -49,21 +49,25 @@ LONG = {"prompt": "def add(", "temperature": 0, "max_tokens": 600}
         (b'{"prompt": "x", "top_p": NaN}', "top_p must be a number in (0, 1], not nan"),
         (b'{"prompt": "x", "top_p": 0}', "top_p must be a number in (0, 1], not 0.0"),
         (b'{"prompt": "x", "seed": 9223372036854775808}', "seed must be a 64-bit integer, not 9223372036854775808"),
-        (b'{"prompt": "x", "seed": -9223372036854775809}',
-         "seed must be a 64-bit integer, not -9223372036854775809"),
+        (b'{"prompt": "x", "seed": -9223372036854775809}', "seed must be a 64-bit integer, not -9223372036854775809"),
         (b'{"prompt": "x", "n": 129}', "n must be between 1 and 128, not 129"),
         (b'{"prompt": "x", "n": -1}', "n must be between 1 and 128, not -1"),
         (b'{"prompt": "x", "max_tokens": 0}', "max_tokens must be at least 1, not 0"),
         (b'{"prompt": "x", "max_tokens": -5}', "max_tokens must be at least 1, not -5"),
-        (b'{"prompt": "x", "stop": ["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]}',
-         "stop takes at most 16 sequences, not 17"),
+        (
+            b'{"prompt": "x", "stop": ["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]}',
+            "stop takes at most 16 sequences, not 17",
+        ),
     ],
 )
 def test_bad_sampling_values_are_400s_naming_the_field(served_url: str, body: bytes, message: str) -> None:
     response = raw_post(served_url, "/completions", body)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == {
-        "message": message, "type": "invalid_request_error", "param": None, "code": None
+        "message": message,
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
     }
 
 
@@ -137,8 +141,9 @@ def test_a_body_over_the_limit_is_a_413(limited_url: str) -> None:
         for start in range(0, len(big), 1000):
             yield big[start : start + 1000]
 
-    chunked = httpx.post(f"{limited_url}/completions", content=chunks(), timeout=60,
-                         headers={"content-type": "application/json"})
+    chunked = httpx.post(
+        f"{limited_url}/completions", content=chunks(), timeout=60, headers={"content-type": "application/json"}
+    )
     assert chunked.status_code == 413
     assert "limit of 4096 bytes" in chunked.json()["error"]["message"]
     small = httpx.post(f"{limited_url}/completions", json={"prompt": "def add(", "max_tokens": 2}, timeout=60)
@@ -149,8 +154,9 @@ def test_max_tokens_is_capped_by_the_context(served_url: str, hf_backend: HFBack
     unit = "x = 1\n"
     per_unit = len(hf_backend.encode([unit * 100])[0]) / 100
     prompt = unit * int((TINY_CONTEXT - 30) / per_unit)  # about 30 tokens short of the context
-    answer = httpx.post(f"{served_url}/completions", json={"prompt": prompt, "max_tokens": 10**9, "temperature": 0},
-                        timeout=600).json()
+    answer = httpx.post(
+        f"{served_url}/completions", json={"prompt": prompt, "max_tokens": 10**9, "temperature": 0}, timeout=600
+    ).json()
     usage = answer["usage"]
     assert TINY_CONTEXT - 100 < usage["prompt_tokens"] < TINY_CONTEXT
     assert usage["total_tokens"] == TINY_CONTEXT
@@ -159,12 +165,12 @@ def test_max_tokens_is_capped_by_the_context(served_url: str, hf_backend: HFBack
 
 def test_a_long_request_does_not_starve_a_short_one(served_url: str, background: ThreadPoolExecutor) -> None:
     before = metrics(served_url)
-    long: Future[httpx.Response] = background.submit(
-        httpx.post, f"{served_url}/completions", json=LONG, timeout=600
-    )
+    long: Future[httpx.Response] = background.submit(httpx.post, f"{served_url}/completions", json=LONG, timeout=600)
     # The long request is under way: the server has generated tokens since it came in.
-    wait_until(lambda: metrics(served_url)["gitocto_generated_tokens_total"] > before["gitocto_generated_tokens_total"],
-               "the long request starts")
+    wait_until(
+        lambda: metrics(served_url)["gitocto_generated_tokens_total"] > before["gitocto_generated_tokens_total"],
+        "the long request starts",
+    )
     short = {"prompt": "def add(", "temperature": 0.5, "seed": 1, "max_tokens": 4}
     answer = httpx.post(f"{served_url}/completions", json=short, timeout=600)
     assert answer.status_code == 200

@@ -38,8 +38,10 @@ class _Engine:
 
     def generate(self, prompts: list[str], sampling: Any, use_tqdm: bool = False) -> list[_RequestOutput]:
         self.asked.append(sampling)
-        return [_RequestOutput([1, 2], [_Output(j, f"{p}:{j}", [7] * 3) for j in reversed(range(sampling.n))])
-                for p in prompts]
+        return [
+            _RequestOutput([1, 2], [_Output(j, f"{p}:{j}", [7] * 3) for j in reversed(range(sampling.n))])
+            for p in prompts
+        ]
 
 
 @pytest.fixture

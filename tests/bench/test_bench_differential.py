@@ -15,7 +15,8 @@ from gitocto.bench.programs import build_program
 from gitocto.execution import run_programs
 
 CORPUS: list[dict[str, Any]] = json.loads(
-    (Path(__file__).parent / "data" / "differential.json").read_text(encoding="utf-8"))["entries"]
+    (Path(__file__).parent / "data" / "differential.json").read_text(encoding="utf-8")
+)["entries"]
 
 
 def corpus_program(problem: Problem, entry: dict[str, Any]) -> str:

@@ -58,7 +58,7 @@ def test_canonical_solutions_survive_post_processing(problems: dict[str, list[Pr
         changed = []
         for p in probs:
             full = p.prompt + p.canonical_solution
-            code = completion_to_code(p, build_prompt(p, "synthesize", "octocoder"), full[len(p.prompt.rstrip()):])
+            code = completion_to_code(p, build_prompt(p, "synthesize", "octocoder"), full[len(p.prompt.rstrip()) :])
             if code.strip() != full.strip():
                 changed.append(p.task_id)
         # Only solutions with helper functions after the target one lose them (the paper's rule, kept as is).
@@ -142,7 +142,7 @@ assert has_close_elements([1.0, 2.0, 3.0], 0.5) is True
 
 It compares every pair of numbers.'''
 
-JS_REPLY = '''```javascript
+JS_REPLY = """```javascript
 const hasCloseElements = (numbers, threshold) => {
   for (let i = 0; i < numbers.length; i++) {
     for (let j = i + 1; j < numbers.length; j++) {
@@ -155,9 +155,9 @@ const hasCloseElements = (numbers, threshold) => {
 };
 
 console.log(hasCloseElements([1.0, 2.0, 3.0], 0.5)); // false
-```'''
+```"""
 
-JAVA_REPLY = '''```java
+JAVA_REPLY = """```java
 import java.util.*;
 
 public class Solution {
@@ -178,9 +178,9 @@ class Demo {
         System.out.println(new Solution().hasCloseElements(Arrays.asList(1.0, 2.0), 0.5));
     }
 }
-```'''
+```"""
 
-GO_REPLY = '''```go
+GO_REPLY = """```go
 package main
 
 import (
@@ -202,7 +202,7 @@ func HasCloseElements(numbers []float64, threshold float64) bool {
 func main() {
     fmt.Println(HasCloseElements([]float64{1.0, 2.0, 3.0}, 0.5))
 }
-```'''
+```"""
 
 
 def _chat_code(problem: Problem, reply: str) -> str:
@@ -244,8 +244,10 @@ def test_restated_chat_replies_pass_their_tests(problems: dict[str, list[Problem
     from gitocto.execution import run_programs
 
     replies = {"python": PYTHON_REPLY, "js": JS_REPLY, "java": JAVA_REPLY, "go": GO_REPLY}
-    jobs = [(lang, build_program(problems[lang][0], _chat_code(problems[lang][0], reply)))
-            for lang, reply in replies.items()]
+    jobs = [
+        (lang, build_program(problems[lang][0], _chat_code(problems[lang][0], reply)))
+        for lang, reply in replies.items()
+    ]
     results = run_programs(jobs, workers=2)
     assert [(lang, r.status) for (lang, _), r in zip(jobs, results, strict=True)] == [
         (lang, "passed") for lang in replies
@@ -282,8 +284,11 @@ def test_brace_languages_stop_where_the_function_closes_and_get_the_brace_back()
     java = "\n        return a + b;\n    }"
     assert truncate_code("java", restore_brace("java", java)) == java + "\n}"
     # A sample that ran out of tokens mid-function is left as it was; so is one that never needed the brace.
-    record = {"completions": [cut, cut, "\n  return 1;\n}"], "finish_reasons": ["stop", "length", "stop"],
-              "stops": list(request_stops("js", "octocoder"))}
+    record = {
+        "completions": [cut, cut, "\n  return 1;\n}"],
+        "finish_reasons": ["stop", "length", "stop"],
+        "stops": list(request_stops("js", "octocoder")),
+    }
     assert generated_completions("js", record) == [cut + "\n}", cut, "\n  return 1;\n}"]
     assert generated_completions("js", {"completions": [cut]}) == [cut]  # older records: as saved
 

@@ -14,8 +14,10 @@ from gitocto.errors import OctoError
 def test_fix_octocoder_prompt(problems: dict[str, list[Problem]]) -> None:
     p = problems["python"][0]
     prompt = build_prompt(p, "fix", "octocoder")
-    expected = (f"Question: Fix bugs in has_close_elements.\n{p.declaration}{p.buggy_solution}\n{p.test}"
-                f"\n\nAnswer:\n{p.declaration}").strip()
+    expected = (
+        f"Question: Fix bugs in has_close_elements.\n{p.declaration}{p.buggy_solution}\n{p.test}"
+        f"\n\nAnswer:\n{p.declaration}"
+    ).strip()
     assert prompt.text == expected
     assert prompt.base == p.declaration
 

@@ -63,15 +63,37 @@ def test_scoring_a_file_records_the_files_settings(humanevalpack_dir: Path, tmp_
     from gitocto.bench.data import load_problems
 
     problem = load_problems("python", humanevalpack_dir, 1)[0]
-    settings = {"model": "m", "backend": "hf", "prompt_format": "octocoder", "temperature": 0.2, "top_p": 0.95,
-                "max_new_tokens": 300, "n_samples": 2, "seed": 7}
+    settings = {
+        "model": "m",
+        "backend": "hf",
+        "prompt_format": "octocoder",
+        "temperature": 0.2,
+        "top_p": 0.95,
+        "max_new_tokens": 300,
+        "n_samples": 2,
+        "seed": 7,
+    }
     gens = tmp_path / "g.jsonl"
-    gens.write_text(json.dumps({"task": "synthesize", "lang": "python", "task_id": problem.task_id,
-                                "format": "octocoder", "settings": settings,
-                                "completions": ["\n" + problem.canonical_solution, "\n    return 1\n"]}) + "\n")
+    gens.write_text(
+        json.dumps(
+            {
+                "task": "synthesize",
+                "lang": "python",
+                "task_id": problem.task_id,
+                "format": "octocoder",
+                "settings": settings,
+                "completions": ["\n" + problem.canonical_solution, "\n    return 1\n"],
+            }
+        )
+        + "\n"
+    )
     out = tmp_path / "r.json"
-    assert run(Options(task="synthesize", lang="python", limit=1, data_dir=humanevalpack_dir,
-                                      generations=gens, output=out)) == 0
+    assert (
+        run(
+            Options(task="synthesize", lang="python", limit=1, data_dir=humanevalpack_dir, generations=gens, output=out)
+        )
+        == 0
+    )
     payload = json.loads(out.read_text())
     recorded = (payload["n_samples"], payload["temperature"], payload["max_new_tokens"], payload["seed"])
     assert recorded == (2, 0.2, 300, 7)
@@ -87,23 +109,43 @@ def test_check_fails_only_on_results_beyond_the_known_exceptions() -> None:
 
 
 def test_check_buggy_exits_0_with_cpp_23_shown_as_known(humanevalpack_dir: Path) -> None:
-    proc = subprocess.run(["git", "octo", "bench", "--check", "buggy", "--lang", "cpp", "--limit", "24",
-                           "--data-dir", str(humanevalpack_dir)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            "git",
+            "octo",
+            "bench",
+            "--check",
+            "buggy",
+            "--lang",
+            "cpp",
+            "--limit",
+            "24",
+            "--data-dir",
+            str(humanevalpack_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "cpp     buggy: 1/24 passed" in proc.stdout and "CPP/23: passed known exception" in proc.stdout
 
 
 def test_offline_without_data_dir_is_one_line_naming_data_dir(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path), "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run(["git", "octo", "bench", "--check", "canonical", "--lang", "python", "--limit", "1"],
-                          capture_output=True, text=True, check=False, env=env)
+    proc = subprocess.run(
+        ["git", "octo", "bench", "--check", "canonical", "--lang", "python", "--limit", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
     assert proc.returncode == 1
     assert proc.stderr.startswith("git octo: error: ") and "--data-dir" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
-def test_javascript_162_passes_with_nothing_but_node(humanevalpack_dir: Path, tmp_path: Path,
-                                                     monkeypatch: Any) -> None:
+def test_javascript_162_passes_with_nothing_but_node(humanevalpack_dir: Path, tmp_path: Path, monkeypatch: Any) -> None:
     from gitocto.bench.check import solution_program
     from gitocto.bench.data import load_problems
     from gitocto.execution import run_program

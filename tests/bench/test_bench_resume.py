@@ -19,7 +19,7 @@ from tests.support.json_server import JsonHandler, serving
 # What a chat model typically answers: the function restated (without its docstring), then example calls. Each
 # example would fail the test program if kept: the Python assert is wrong, and JavaScript fails on any output.
 REPLIES = {
-    "Python": '''Here is the function:
+    "Python": """Here is the function:
 
 ```python
 from typing import List
@@ -36,8 +36,8 @@ def has_close_elements(numbers: List[float], threshold: float) -> bool:
 print(has_close_elements([1.0, 2.0], 0.5))
 assert has_close_elements([1.0, 2.0], 0.5)
 ```
-''',
-    "JavaScript": '''```javascript
+""",
+    "JavaScript": """```javascript
 const hasCloseElements = (numbers, threshold) => {
   for (let i = 0; i < numbers.length; i++) {
     for (let j = i + 1; j < numbers.length; j++) {
@@ -51,7 +51,7 @@ const hasCloseElements = (numbers, threshold) => {
 
 console.log(hasCloseElements([1.0, 2.0], 0.5));
 ```
-''',
+""",
 }
 
 
@@ -80,12 +80,19 @@ def stub_model() -> Iterator[StubModel]:
                 stub.requests.append(body)
             content = body["messages"][-1]["content"]
             text = next(reply for lang, reply in REPLIES.items() if f"Write a {lang} function" in content)
-            self.send_json({
-                "id": "chatcmpl-stub", "object": "chat.completion", "created": 0, "model": stub.model,
-                "choices": [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                            for i in range(body.get("n", 1))],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            })
+            self.send_json(
+                {
+                    "id": "chatcmpl-stub",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": stub.model,
+                    "choices": [
+                        {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                        for i in range(body.get("n", 1))
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            )
 
     with serving(Handler) as url:
         stub.url = url
@@ -93,8 +100,17 @@ def stub_model() -> Iterator[StubModel]:
 
 
 def _options(stub: StubModel, data_dir: Path, out: Path, **changes: Any) -> Options:
-    opts = Options(task="synthesize", lang="python,js", backend="openai", endpoint=stub.url,
-                        prompt_format="chat", limit=1, data_dir=data_dir, output=out, workers=2)
+    opts = Options(
+        task="synthesize",
+        lang="python,js",
+        backend="openai",
+        endpoint=stub.url,
+        prompt_format="chat",
+        limit=1,
+        data_dir=data_dir,
+        output=out,
+        workers=2,
+    )
     return replace(opts, **changes)
 
 
@@ -107,8 +123,7 @@ def test_chat_replies_in_python_and_js_pass(stub_model: StubModel, humanevalpack
     assert {lang: cell["pass@1"] for lang, cell in results.items()} == {"python": 1.0, "js": 1.0}
 
 
-def test_rerun_with_other_settings_is_refused(stub_model: StubModel, humanevalpack_dir: Path,
-                                              tmp_path: Path) -> None:
+def test_rerun_with_other_settings_is_refused(stub_model: StubModel, humanevalpack_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "run.json"
     opts = _options(stub_model, humanevalpack_dir, out)
     assert run(opts) == 0
@@ -121,10 +136,12 @@ def test_rerun_with_other_settings_is_refused(stub_model: StubModel, humanevalpa
     assert run(opts) == 0
     assert len(stub_model.requests) == asked
 
-    cases: list[tuple[dict[str, Any], str]] = [({"temperature": 0.2}, "temperature 0.0 there, 0.2 now"),
-                                               ({"n_samples": 2}, "n_samples 1 there, 2 now"),
-                                               ({"seed": 1}, "seed 0 there, 1 now"),
-                                               ({"max_new_tokens": 64}, "max_new_tokens 512 there, 64 now")]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"temperature": 0.2}, "temperature 0.0 there, 0.2 now"),
+        ({"n_samples": 2}, "n_samples 1 there, 2 now"),
+        ({"seed": 1}, "seed 0 there, 1 now"),
+        ({"max_new_tokens": 64}, "max_new_tokens 512 there, 64 now"),
+    ]
     for changes, setting in cases:
         with pytest.raises(OctoError, match=rf"{generations} was generated with other settings \({setting}\)"):
             run(replace(opts, **changes))
@@ -139,22 +156,52 @@ def test_rerun_with_other_settings_is_refused(stub_model: StubModel, humanevalpa
 
     # Scoring the saved file on its own still works, whatever model is served now.
     rescored = tmp_path / "rescored.json"
-    assert run(Options(task="synthesize", lang="python,js", limit=1, data_dir=humanevalpack_dir,
-                                      generations=generations, output=rescored, workers=2)) == 0
+    assert (
+        run(
+            Options(
+                task="synthesize",
+                lang="python,js",
+                limit=1,
+                data_dir=humanevalpack_dir,
+                generations=generations,
+                output=rescored,
+                workers=2,
+            )
+        )
+        == 0
+    )
     assert json.loads(rescored.read_text())["results"] == json.loads(out.read_text())["results"]
 
 
-def test_generations_without_settings_are_scored_but_not_resumed(stub_model: StubModel, humanevalpack_dir: Path,
-                                                                 tmp_path: Path) -> None:
+def test_generations_without_settings_are_scored_but_not_resumed(
+    stub_model: StubModel, humanevalpack_dir: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "old.json"
     generations, _ = side_files(out)
-    record = {"task": "synthesize", "lang": "python", "task_id": "Python/0", "format": "chat",
-              "completions": [REPLIES["Python"]]}
+    record = {
+        "task": "synthesize",
+        "lang": "python",
+        "task_id": "Python/0",
+        "format": "chat",
+        "completions": [REPLIES["Python"]],
+    }
     generations.write_text(json.dumps(record) + "\n", encoding="utf-8")
     with pytest.raises(OctoError, match="do not record their settings"):
         run(_options(stub_model, humanevalpack_dir, out))
     assert stub_model.requests == []
     scored = tmp_path / "scored.json"
-    assert run(Options(task="synthesize", lang="python", limit=1, data_dir=humanevalpack_dir,
-                                      generations=generations, output=scored, workers=2)) == 0
+    assert (
+        run(
+            Options(
+                task="synthesize",
+                lang="python",
+                limit=1,
+                data_dir=humanevalpack_dir,
+                generations=generations,
+                output=scored,
+                workers=2,
+            )
+        )
+        == 0
+    )
     assert json.loads(scored.read_text())["results"]["synthesize"]["python"]["pass@1"] == 1.0

@@ -17,12 +17,31 @@ def _bench(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_hf_backend_end_to_end_resumes_and_rescores(tiny_model_dir: Path, humanevalpack_dir: Path,
-                                                    tmp_path: Path) -> None:
+def test_hf_backend_end_to_end_resumes_and_rescores(
+    tiny_model_dir: Path, humanevalpack_dir: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "run" / "results.json"
-    args = ["bench", "--backend", "hf", "--model", str(tiny_model_dir), "--task", "all", "--lang", "python,js",
-            "--limit", "2", "--max-new-tokens", "8", "--data-dir", str(humanevalpack_dir), "-o", str(out),
-            "--plot", str(tmp_path / "plot.png")]
+    args = [
+        "bench",
+        "--backend",
+        "hf",
+        "--model",
+        str(tiny_model_dir),
+        "--task",
+        "all",
+        "--lang",
+        "python,js",
+        "--limit",
+        "2",
+        "--max-new-tokens",
+        "8",
+        "--data-dir",
+        str(humanevalpack_dir),
+        "-o",
+        str(out),
+        "--plot",
+        str(tmp_path / "plot.png"),
+    ]
     assert main(args) == 0
     payload = json.loads(out.read_text())
     assert set(payload["results"]) == {"fix", "explain", "synthesize"}
@@ -53,8 +72,24 @@ def test_hf_backend_end_to_end_resumes_and_rescores(tiny_model_dir: Path, humane
 
     # Saved generations score the same with --generations.
     rescored = tmp_path / "rescored.json"
-    assert main(["bench", "--generations", str(generations), "--data-dir", str(humanevalpack_dir),
-                 "--lang", "python,js", "--limit", "2", "-o", str(rescored)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--generations",
+                str(generations),
+                "--data-dir",
+                str(humanevalpack_dir),
+                "--lang",
+                "python,js",
+                "--limit",
+                "2",
+                "-o",
+                str(rescored),
+            ]
+        )
+        == 0
+    )
     assert json.loads(rescored.read_text())["results"] == payload["results"]
 
 
@@ -64,9 +99,28 @@ def test_openai_backend_against_git_octo_serve(tiny_model_dir: Path, humanevalpa
 
     out = tmp_path / "served.json"
     with running_server(tiny_model_dir) as url:
-        proc = _bench("--backend", "openai", "--endpoint", url, "--task", "synthesize,fixdocs", "--lang", "go",
-                      "--limit", "2", "--max-new-tokens", "8", "--n-samples", "2", "--temperature", "0.8",
-                      "--data-dir", str(humanevalpack_dir), "-o", str(out))
+        proc = _bench(
+            "--backend",
+            "openai",
+            "--endpoint",
+            url,
+            "--task",
+            "synthesize,fixdocs",
+            "--lang",
+            "go",
+            "--limit",
+            "2",
+            "--max-new-tokens",
+            "8",
+            "--n-samples",
+            "2",
+            "--temperature",
+            "0.8",
+            "--data-dir",
+            str(humanevalpack_dir),
+            "-o",
+            str(out),
+        )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())["results"]
     assert set(results) == {"synthesize", "fixdocs"}

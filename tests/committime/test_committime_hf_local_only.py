@@ -16,8 +16,10 @@ import pytest
 
 NOT_CACHED = "gitocto-test/not-cached"
 CACHED = "gitocto-test/tiny"
-NOT_CACHED_ERROR = (f"model {NOT_CACHED!r} is not in the local Hugging Face cache, and this command does not "
-                    f"download; fetch it once with `hf download {NOT_CACHED}` or give a local model directory")
+NOT_CACHED_ERROR = (
+    f"model {NOT_CACHED!r} is not in the local Hugging Face cache, and this command does not "
+    f"download; fetch it once with `hf download {NOT_CACHED}` or give a local model directory"
+)
 
 pytestmark = pytest.mark.slow  # each run imports torch and transformers
 
@@ -25,8 +27,11 @@ pytestmark = pytest.mark.slow  # each run imports torch and transformers
 @pytest.fixture
 def online_env(tmp_path: Path) -> dict[str, str]:
     """The test environment with the hub reachable in principle (not offline), at an address that refuses."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+    }
     env.update(HF_ENDPOINT="http://127.0.0.1:9", HF_HOME=str(tmp_path / "hf-home"), HF_HUB_DISABLE_TELEMETRY="1")
     return env
 
@@ -54,8 +59,9 @@ def cache_model(hf_home: Path, model_dir: Path, model_id: str) -> None:
 
 
 def test_msg_with_a_model_id_not_in_the_cache_is_one_line(staged: Any, online_env: dict[str, str]) -> None:
-    proc = run(["git", "octo", "msg", "--backend", "hf", "--model", NOT_CACHED, "--timeout", "60"], staged.path,
-               online_env)
+    proc = run(
+        ["git", "octo", "msg", "--backend", "hf", "--model", NOT_CACHED, "--timeout", "60"], staged.path, online_env
+    )
     assert (proc.returncode, proc.stdout) == (1, "")
     assert proc.stderr == f"git octo: error: {NOT_CACHED_ERROR}\n"
 
@@ -64,8 +70,9 @@ def test_fix_with_a_model_id_not_in_the_cache_is_one_line(repo: Any, online_env:
     repo.commit("Start", {"README.md": "hi\n"})
     repo.write({"calc.py": "def add(a, b:\n"})
     repo.git("add", "-A")
-    proc = run(["git", "octo", "fix", "--backend", "hf", "--model", NOT_CACHED, "--timeout", "60"], repo.path,
-               online_env)
+    proc = run(
+        ["git", "octo", "fix", "--backend", "hf", "--model", NOT_CACHED, "--timeout", "60"], repo.path, online_env
+    )
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1] == f"git octo: error: {NOT_CACHED_ERROR}"
 
@@ -92,8 +99,8 @@ def test_msg_with_a_cached_model_id_loads_it_without_the_network(
     staged: Any, online_env: dict[str, str], tiny_model_dir: Path
 ) -> None:
     cache_model(Path(online_env["HF_HOME"]), tiny_model_dir, CACHED)
-    proc = run(["git", "octo", "msg", "--backend", "hf", "--model", CACHED, "--timeout", "60"], staged.path,
-               online_env)
+    proc = run(["git", "octo", "msg", "--backend", "hf", "--model", CACHED, "--timeout", "60"], staged.path, online_env)
     # A random tiny model: a line, or no usable message; never an error about loading it.
-    assert proc.returncode == 0 or proc.stderr == "git octo: error: the hf backend gave no usable message\n", \
+    assert proc.returncode == 0 or proc.stderr == "git octo: error: the hf backend gave no usable message\n", (
         proc.stderr
+    )

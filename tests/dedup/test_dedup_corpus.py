@@ -75,14 +75,18 @@ def test_dedup_cli_runs_and_reports(planted_corpus: tuple[Path, Any], tmp_path: 
     out = tmp_path / "out.jsonl.gz"
     proc = subprocess.run(
         [sys.executable, "-m", "gitocto", "dedup", str(shards), "-o", str(out), "--threshold", "0.5"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "near duplicates removed" in proc.stdout
     assert len(read_records(out)) == len(records) - 2
     bad = subprocess.run(
         [sys.executable, "-m", "gitocto", "dedup", str(shards), "-o", str(out), "--threshold", "2"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 1
     assert bad.stderr.strip().startswith("git octo: error:") and "Traceback" not in bad.stderr

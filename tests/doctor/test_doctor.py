@@ -55,8 +55,9 @@ def test_the_text_report_fits_one_screen() -> None:
     assert any(line.split()[:2] == ["extract", "ready"] for line in lines)
 
 
-def test_a_missing_compiler_is_named_with_the_command_that_installs_it(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_compiler_is_named_with_the_command_that_installs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", path_without(tmp_path, "go"))
     go = checks.bench_language("go")
     assert not go[0].ok and "go not found" in go[0].detail
@@ -69,8 +70,12 @@ def test_a_missing_compiler_is_named_with_the_command_that_installs_it(tmp_path:
 
 
 def test_the_cli_report_shows_the_gap_and_its_fix(tmp_path: Path) -> None:
-    env = {**os.environ, "PATH": path_without(tmp_path, "javac", "java") + os.pathsep + str(Path(shutil.which(
-        "git-octo") or "git-octo").parent)}
+    env = {
+        **os.environ,
+        "PATH": path_without(tmp_path, "javac", "java")
+        + os.pathsep
+        + str(Path(shutil.which("git-octo") or "git-octo").parent),
+    }
     git_octo = shutil.which("git-octo")
     assert git_octo is not None
     proc = subprocess.run([git_octo, "doctor"], env=env, capture_output=True, text=True, check=False)
@@ -97,8 +102,11 @@ def test_without_bubblewrap_only_strict_runs_are_blocked(tmp_path: Path, monkeyp
 def test_bubblewrap_here_is_probed_for_real() -> None:
     box = checks.sandbox()
     # Either verdict is real: what matters is that it matches a namespace actually being created.
-    proc = subprocess.run(["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-                           "true"], capture_output=True, check=False)
+    proc = subprocess.run(
+        ["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
+        capture_output=True,
+        check=False,
+    )
     assert box.ok == (proc.returncode == 0)
 
 
@@ -139,8 +147,9 @@ def test_a_language_reported_ready_really_runs_its_canonical_solution() -> None:
     assert all(outcome.passed[lang] == outcome.total[lang] == 1 for lang in ready), outcome
 
 
-def test_bench_and_the_synth_filter_stop_at_once_naming_the_missing_toolchain(tmp_path: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bench_and_the_synth_filter_stop_at_once_naming_the_missing_toolchain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gitocto.bench.command import Options, run
     from gitocto.errors import OctoError
     from gitocto.synth.verify import execute

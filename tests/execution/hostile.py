@@ -25,10 +25,16 @@ class Targets:
 
 def program(probe: str, lang: str, t: Targets) -> str:
     """The source of one hostile program."""
-    return _PROGRAMS[lang][probe].replace("@SECRET_FILE@", t.secret_file).replace("@HOME@", t.home) \
-        .replace("@VICTIM_DIR@", t.victim_dir).replace("@VICTIM_FILE@", t.victim_file) \
-        .replace("@LISTEN_PORT@", str(t.listen_port)).replace("@BIND_PORT@", str(t.bind_port)) \
+    return (
+        _PROGRAMS[lang][probe]
+        .replace("@SECRET_FILE@", t.secret_file)
+        .replace("@HOME@", t.home)
+        .replace("@VICTIM_DIR@", t.victim_dir)
+        .replace("@VICTIM_FILE@", t.victim_file)
+        .replace("@LISTEN_PORT@", str(t.listen_port))
+        .replace("@BIND_PORT@", str(t.bind_port))
         .replace("@MARKER@", t.marker)
+    )
 
 
 _PY = {

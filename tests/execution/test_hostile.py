@@ -106,8 +106,16 @@ def targets(tmp_path: Path) -> Iterator[tuple[Targets, _Listener, _Knocker]]:
     victim_file.chmod(0o666)
     listener, knocker = _Listener(), _Knocker()
     home = os.path.expanduser("~")
-    t = Targets(str(secret_file), secret, home, str(victim), str(victim_file), listener.port, knocker.port,
-                f"1000.{uuid.uuid4().int % 10**6}")
+    t = Targets(
+        str(secret_file),
+        secret,
+        home,
+        str(victim),
+        str(victim_file),
+        listener.port,
+        knocker.port,
+        f"1000.{uuid.uuid4().int % 10**6}",
+    )
     try:
         yield t, listener, knocker
     finally:
@@ -128,9 +136,7 @@ def _written(detail: str) -> int:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_attack_is_contained_and_the_run_goes_on(
-    lang: str, targets: tuple[Targets, _Listener, _Knocker]
-) -> None:
+def test_every_attack_is_contained_and_the_run_goes_on(lang: str, targets: tuple[Targets, _Listener, _Knocker]) -> None:
     t, listener, knocker = targets
     sentinel = subprocess.Popen(["sleep", "300"])  # a process of the harness's user, which kill(-1) must not reach
     try:
@@ -166,8 +172,10 @@ def test_the_repository_home_and_other_sandboxes_are_not_visible(tmp_path: Path)
 
     repo = Path(__file__).resolve().parents[2]
     paths = [str(repo), os.path.expanduser("~"), "/root", "/etc/shadow", "/etc/passwd", tempfile.gettempdir()]
-    src = (f"import os\nfor p in {paths!r}:\n    print(p, os.path.exists(p) and (os.path.isfile(p) or os.listdir(p)))\n"
-           "raise SystemExit(1)\n")
+    src = (
+        f"import os\nfor p in {paths!r}:\n    print(p, os.path.exists(p) and (os.path.isfile(p) or os.listdir(p)))\n"
+        "raise SystemExit(1)\n"
+    )
     result = run_program("python", src, timeout=5)
     lines = dict(line.rsplit(" ", 1) for line in result.detail.splitlines())
     assert lines[str(repo)] == "False"

@@ -54,8 +54,23 @@ def test_bench_sandbox_strict_refuses_without_bwrap(
     no_bwrap: None, humanevalpack_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "r.json"
-    code = main(["bench", "--check", "canonical", "--lang", "python", "--limit", "1", "--data-dir",
-                 str(humanevalpack_dir), "--sandbox", "strict", "-o", str(out)])
+    code = main(
+        [
+            "bench",
+            "--check",
+            "canonical",
+            "--lang",
+            "python",
+            "--limit",
+            "1",
+            "--data-dir",
+            str(humanevalpack_dir),
+            "--sandbox",
+            "strict",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 1
     err = capsys.readouterr().err
     assert err.strip() == f"git octo: error: --sandbox strict: cannot isolate programs: {MISSING}"
@@ -66,8 +81,22 @@ def test_synth_sandbox_strict_refuses_without_bwrap(
 ) -> None:
     seeds = tmp_path / "seeds.jsonl"
     seeds.write_text('{"content": "def f():\\n    return 1\\n", "lang": "python"}\n')
-    code = main(["synth", "oss-instruct", "--source", str(seeds), "-o", str(tmp_path / "out.jsonl"),
-                 "--endpoint", "http://127.0.0.1:9", "--model", "m", "--sandbox", "strict"])
+    code = main(
+        [
+            "synth",
+            "oss-instruct",
+            "--source",
+            str(seeds),
+            "-o",
+            str(tmp_path / "out.jsonl"),
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--model",
+            "m",
+            "--sandbox",
+            "strict",
+        ]
+    )
     assert code == 1
     assert "--sandbox strict: cannot isolate programs" in capsys.readouterr().err
     assert not (tmp_path / "out.jsonl").exists()
@@ -77,15 +106,28 @@ def test_synth_sandbox_strict_refuses_without_bwrap(
 def test_bench_sandbox_strict_runs_where_bwrap_works(
     humanevalpack_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["bench", "--check", "canonical", "--lang", "python,js", "--limit", "2", "--data-dir",
-                 str(humanevalpack_dir), "--sandbox", "strict", "-o", str(tmp_path / "r.json")])
+    code = main(
+        [
+            "bench",
+            "--check",
+            "canonical",
+            "--lang",
+            "python,js",
+            "--limit",
+            "2",
+            "--data-dir",
+            str(humanevalpack_dir),
+            "--sandbox",
+            "strict",
+            "-o",
+            str(tmp_path / "r.json"),
+        ]
+    )
     assert code == 0, capsys.readouterr()
     assert "warning" not in capsys.readouterr().err
 
 
-def test_an_old_bwrap_is_refused_or_used_without_what_it_lacks(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_an_old_bwrap_is_refused_or_used_without_what_it_lacks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(isolation, "_version", lambda bwrap: (0, 6, 1))
     found = isolation.find_tools()

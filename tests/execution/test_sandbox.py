@@ -32,21 +32,27 @@ def test_infinite_loop_times_out() -> None:
 
 def test_program_that_never_exits_and_its_children_are_killed() -> None:
     # The child keeps stdout open and would outlive its parent if only the parent were killed.
-    result = _py("""
+    result = _py(
+        """
         import os, time
         if os.fork() == 0:
             os.execvp("sleep", ["sleep", "1000.4242"])
         time.sleep(1000)
-    """, timeout=2)
+    """,
+        timeout=2,
+    )
     assert result.status == "timeout"
     assert "1000.4242" not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
 
 
-@pytest.mark.skipif(os.geteuid() != 0 and isinstance(isolation.probe(), str),
-                    reason="without bubblewrap, a daemon is found by its uid, and programs have their own only as root")
+@pytest.mark.skipif(
+    os.geteuid() != 0 and isinstance(isolation.probe(), str),
+    reason="without bubblewrap, a daemon is found by its uid, and programs have their own only as root",
+)
 def test_a_daemon_that_leaves_the_process_group_is_killed() -> None:
     # setsid takes it out of the group the sandbox kills; closing its pipes lets the program end normally.
-    result = _py("""
+    result = _py(
+        """
         import os, sys
         if os.fork() == 0:
             os.setsid()
@@ -55,20 +61,25 @@ def test_a_daemon_that_leaves_the_process_group_is_killed() -> None:
                 os.execvp("sleep", ["sleep", "1000.4343"])
             os._exit(0)
         os.wait()
-    """, timeout=5)
+    """,
+        timeout=5,
+    )
     assert result.passed, result.detail
     assert "1000.4343" not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
 
 
 def test_fork_bomb_is_contained() -> None:
-    result = _py("""
+    result = _py(
+        """
         import os
         while True:
             try:
                 os.fork()
             except OSError:
                 pass
-    """, timeout=3)
+    """,
+        timeout=3,
+    )
     assert not result.passed
     # the machine still forks fine afterwards
     assert _py(PASSING).passed

@@ -55,36 +55,48 @@ GO_EXITS = {
 @pytest.mark.parametrize("where", sorted(GO_EXITS))
 def test_go_exits_fail(where: str) -> None:
     solution, why = GO_EXITS[where]
-    program = ('package main\n\nimport (\n    "os"\n    "testing"\n)\n\n' + solution
-               + 'func TestTwice(t *testing.T) {\n    if Twice(2) != 4 {\n        t.Fatal("Twice(2)")\n    }\n}\n')
+    program = (
+        'package main\n\nimport (\n    "os"\n    "testing"\n)\n\n'
+        + solution
+        + 'func TestTwice(t *testing.T) {\n    if Twice(2) != 4 {\n        t.Fatal("Twice(2)")\n    }\n}\n'
+    )
     result = run_program("go", program, timeout=30)
     assert not result.passed and why in result.detail, result.detail
 
 
 SILENCERS = {
     # console.assert replaced, or `console` declared anew, so that failures print nothing
-    "js": ["  return false;\n}\nconsole.assert = () => {};\nconst unusedGitocto = () => {\n",
-           "  return false;\n}\nvar console = { assert() {} };\nconst unusedGitocto = () => {\n"],
+    "js": [
+        "  return false;\n}\nconsole.assert = () => {};\nconst unusedGitocto = () => {\n",
+        "  return false;\n}\nvar console = { assert() {} };\nconst unusedGitocto = () => {\n",
+    ],
     # the C library's assertion handler replaced, NDEBUG defined, assert redefined
-    "cpp": ['    return false;\n}\nextern "C" void __assert_fail(const char*, const char*, unsigned int, const char*)'
-            ' throw() {}\nbool unused_gitocto(vector<float> numbers, float threshold){\n',
-            "    return false;\n}\n#define NDEBUG\n#define assert(x)\nbool unused_gitocto(vector<float> numbers, "
-            "float threshold){\n"],
+    "cpp": [
+        '    return false;\n}\nextern "C" void __assert_fail(const char*, const char*, unsigned int, const char*)'
+        " throw() {}\nbool unused_gitocto(vector<float> numbers, float threshold){\n",
+        "    return false;\n}\n#define NDEBUG\n#define assert(x)\nbool unused_gitocto(vector<float> numbers, "
+        "float threshold){\n",
+    ],
     # a std macro shadowed by a macro_rules! that checks nothing
-    "rust": ["    false\n}\nmacro_rules! assert_eq { ($($t:tt)*) => {} }\n"
-             "fn unused_gitocto(numbers:Vec<f32>, threshold: f32) -> bool{\n"],
+    "rust": [
+        "    false\n}\nmacro_rules! assert_eq { ($($t:tt)*) => {} }\n"
+        "fn unused_gitocto(numbers:Vec<f32>, threshold: f32) -> bool{\n"
+    ],
     # the uncaught AssertionError turned into a clean exit
-    "java": ["        return false;\n    }\n    static { Thread.setDefaultUncaughtExceptionHandler((t, e) -> "
-             "Runtime.getRuntime().halt(0)); }\n    public boolean unusedGitocto(List<Double> numbers, "
-             "double threshold) {\n"],
+    "java": [
+        "        return false;\n    }\n    static { Thread.setDefaultUncaughtExceptionHandler((t, e) -> "
+        "Runtime.getRuntime().halt(0)); }\n    public boolean unusedGitocto(List<Double> numbers, "
+        "double threshold) {\n"
+    ],
 }
 
 
 @pytest.mark.parametrize("lang", sorted(SILENCERS))
 def test_a_silenced_assertion_fails(lang: str, humanevalpack_dir: Path) -> None:
     problem = _problem(lang, humanevalpack_dir)
-    jobs = [(lang, build_program(problem, problem.prompt + inject + problem.buggy_solution))
-            for inject in SILENCERS[lang]]
+    jobs = [
+        (lang, build_program(problem, problem.prompt + inject + problem.buggy_solution)) for inject in SILENCERS[lang]
+    ]
     for result in run_programs(jobs, workers=2, timeout=30):
         assert not result.passed, result.detail
 
@@ -106,23 +118,35 @@ def test_the_mark_is_fresh_per_run_and_read_only_on_a_line_of_its_own() -> None:
 # Synth samples: a solution and its tests written apart, as a teacher writes them.
 SYNTH_HOSTILE = {
     "python": ("import sys\ndef twice(x):\n    sys.exit(0)\n", "assert twice(2) == 4\n"),
-    "javascript": ("function twice(x) { process.exit(0); }\n",
-                   "const assert = require('assert');\nassert.strictEqual(twice(2), 4);\n"),
-    "java": ("class Twice { static int of(int x) { System.exit(0); return 0; } }\n",
-             "public class Main {\n    public static void main(String[] args) {\n"
-             "        if (Twice.of(2) != 4) throw new AssertionError();\n    }\n}\n"),
-    "go": ('package main\n\nimport "os"\n\nfunc init() { os.Exit(0) }\n\nfunc Twice(x int) int { return 0 }\n',
-           'package main\n\nimport "testing"\n\nfunc TestTwice(t *testing.T) {\n'
-           '    if Twice(2) != 4 {\n        t.Fatal("no")\n    }\n}\n'),
-    "cpp": ("#include <cstdlib>\nint twice(int x) { std::exit(0); }\n",
-            "#include <cassert>\nint main() {\n    assert(twice(2) == 4);\n    return 0;\n}\n"),
-    "rust": ("pub fn twice(_x: i32) -> i32 { std::process::exit(0) }\n",
-             "#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn t() { assert_eq!(twice(2), 4); }\n}\n"),
+    "javascript": (
+        "function twice(x) { process.exit(0); }\n",
+        "const assert = require('assert');\nassert.strictEqual(twice(2), 4);\n",
+    ),
+    "java": (
+        "class Twice { static int of(int x) { System.exit(0); return 0; } }\n",
+        "public class Main {\n    public static void main(String[] args) {\n"
+        "        if (Twice.of(2) != 4) throw new AssertionError();\n    }\n}\n",
+    ),
+    "go": (
+        'package main\n\nimport "os"\n\nfunc init() { os.Exit(0) }\n\nfunc Twice(x int) int { return 0 }\n',
+        'package main\n\nimport "testing"\n\nfunc TestTwice(t *testing.T) {\n'
+        '    if Twice(2) != 4 {\n        t.Fatal("no")\n    }\n}\n',
+    ),
+    "cpp": (
+        "#include <cstdlib>\nint twice(int x) { std::exit(0); }\n",
+        "#include <cassert>\nint main() {\n    assert(twice(2) == 4);\n    return 0;\n}\n",
+    ),
+    "rust": (
+        "pub fn twice(_x: i32) -> i32 { std::process::exit(0) }\n",
+        "#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn t() { assert_eq!(twice(2), 4); }\n}\n",
+    ),
 }
 SYNTH_HONEST = {
     "python": ("def twice(x):\n    return 2 * x\n", "assert twice(2) == 4\n"),
-    "javascript": ("function twice(x) { return 2 * x; }\n",
-                   "const assert = require('assert');\nassert.strictEqual(twice(2), 4);\n"),
+    "javascript": (
+        "function twice(x) { return 2 * x; }\n",
+        "const assert = require('assert');\nassert.strictEqual(twice(2), 4);\n",
+    ),
     "java": ("class Twice { static int of(int x) { return 2 * x; } }\n", SYNTH_HOSTILE["java"][1]),
     "go": ("package main\n\nfunc Twice(x int) int { return 2 * x }\n", SYNTH_HOSTILE["go"][1]),
     "cpp": ("int twice(int x) { return 2 * x; }\n", SYNTH_HOSTILE["cpp"][1]),
@@ -131,10 +155,13 @@ SYNTH_HONEST = {
 
 
 def test_synth_execution_filter_fails_early_exits_and_passes_honest_samples() -> None:
-    records = [{"lang": lang, "solution_code": solution, "tests": tests}
-               for samples in (SYNTH_HOSTILE, SYNTH_HONEST) for lang, (solution, tests) in samples.items()]
+    records = [
+        {"lang": lang, "solution_code": solution, "tests": tests}
+        for samples in (SYNTH_HOSTILE, SYNTH_HONEST)
+        for lang, (solution, tests) in samples.items()
+    ]
     outcome = execute(records, workers=2, timeout=30)
-    hostile, honest = outcome[: len(SYNTH_HOSTILE)], outcome[len(SYNTH_HOSTILE):]
+    hostile, honest = outcome[: len(SYNTH_HOSTILE)], outcome[len(SYNTH_HOSTILE) :]
     assert [passed for passed, _ in hostile] == [False] * len(SYNTH_HOSTILE), hostile
     assert [passed for passed, _ in honest] == [True] * len(SYNTH_HONEST), honest
 

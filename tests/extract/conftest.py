@@ -11,13 +11,19 @@ import pytest
 def history(make_repo: Any) -> Any:
     """A small repository: an MIT licence, a Python file added, modified, renamed and deleted, and a merge."""
     repo = make_repo("proj")
-    repo.commit("Add the licence and the parser", {
-        "LICENSE": "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\n",
-        "src/parser.py": "def parse(text):\n    return text.split()\n",
-    })
-    repo.commit("Fix parse for empty input\n\nEmpty strings gave a list with one item.", {
-        "src/parser.py": "def parse(text):\n    if not text:\n        return []\n    return text.split()\n",
-    })
+    repo.commit(
+        "Add the licence and the parser",
+        {
+            "LICENSE": "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\n",
+            "src/parser.py": "def parse(text):\n    return text.split()\n",
+        },
+    )
+    repo.commit(
+        "Fix parse for empty input\n\nEmpty strings gave a list with one item.",
+        {
+            "src/parser.py": "def parse(text):\n    if not text:\n        return []\n    return text.split()\n",
+        },
+    )
     repo.git("mv", "src/parser.py", "src/tokens.py")
     repo.commit("Rename the parser module to tokens")
     repo.git("checkout", "-q", "-b", "side")

@@ -80,15 +80,27 @@ def test_non_utf8_contents_and_message_are_kept_losslessly(make_repo: Any, tmp_p
     tree = repo.git("write-tree").strip()
     person = b"Ada Tester <ada@example.com> 1700000000 +0000"
     body = b"tree %s\nauthor %s\ncommitter %s\n\n%s" % (tree.encode(), person, person, message)
-    sha = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin"], cwd=repo.path, input=body,
-                         capture_output=True, check=True).stdout.decode().strip()
+    sha = (
+        subprocess.run(
+            ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+            cwd=repo.path,
+            input=body,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
     repo.git("update-ref", "refs/heads/main", sha)
     for out in (tmp_path / "out.jsonl", tmp_path / "out.parquet"):
         [record], _ = _run(repo.path, out)
         assert record["new_contents"].encode(record["new_encoding"]) == content
         assert record["message"].encode(record["message_encoding"]) == message
         assert (record["new_encoding"], record["message_encoding"], record["old_encoding"]) == (
-            "latin-1", "latin-1", "utf-8")
+            "latin-1",
+            "latin-1",
+            "utf-8",
+        )
 
 
 def test_submodule_symlink_and_mode_only_changes_are_left_out_and_counted(make_repo: Any, tmp_path: Path) -> None:
@@ -142,8 +154,16 @@ def test_missing_tree_skips_the_commits_that_need_it(make_repo: Any, tmp_path: P
 def test_bad_revision_and_unknown_rule_are_clear_errors(history: Any, tmp_path: Path) -> None:
     bad_rev = octo("extract", str(history.path), "-o", str(tmp_path / "o.jsonl"), "--rev", "no-such-branch")
     assert bad_rev.returncode == 1 and "git rev-list failed" in bad_rev.stderr
-    bad_rule = octo("extract", str(history.path), "-o", str(tmp_path / "o.jsonl"), "--filter", "commitpack",
-                    "--skip-rule", "no_such_rule")
+    bad_rule = octo(
+        "extract",
+        str(history.path),
+        "-o",
+        str(tmp_path / "o.jsonl"),
+        "--filter",
+        "commitpack",
+        "--skip-rule",
+        "no_such_rule",
+    )
     assert bad_rule.returncode == 1 and "unknown rule 'no_such_rule'" in bad_rule.stderr
     not_dir = tmp_path / "file"
     not_dir.write_text("x")

@@ -23,16 +23,21 @@ def _forks(make_repo: Any) -> tuple[Any, Any]:
     upstream = make_repo("geo")
     upstream.git("remote", "add", "origin", "https://github.com/octo/geo.git")
     upstream.commit("Add the area helper", {"geo.py": "def area(w, h):\n    return w * h\n"})
-    upstream.commit("Fix negative sizes in the area helper",
-                    {"geo.py": "def area(w, h):\n    return abs(w) * abs(h)\n"})
+    upstream.commit(
+        "Fix negative sizes in the area helper", {"geo.py": "def area(w, h):\n    return abs(w) * abs(h)\n"}
+    )
     fork = make_repo("geo-fork")
     fork.git("fetch", "-q", str(upstream.path), "main")
     fork.git("reset", "-q", "--hard", "FETCH_HEAD")
     fork.git("remote", "add", "origin", "git@github.com:someone/geo.git")
-    fork.commit("Add a perimeter helper", {"geo.py": "def area(w, h):\n    return abs(w) * abs(h)\n\n"
-                                                     "def perimeter(w, h):\n    return 2 * (w + h)\n"})
-    upstream.commit("Add a docstring to the area helper",
-                    {"geo.py": 'def area(w, h):\n    """Area."""\n    return abs(w) * abs(h)\n'})
+    fork.commit(
+        "Add a perimeter helper",
+        {"geo.py": "def area(w, h):\n    return abs(w) * abs(h)\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"},
+    )
+    upstream.commit(
+        "Add a docstring to the area helper",
+        {"geo.py": 'def area(w, h):\n    """Area."""\n    return abs(w) * abs(h)\n'},
+    )
     return upstream, fork
 
 
@@ -102,10 +107,20 @@ def test_repos_file_on_ray_merges_forks_as_locally(make_repo: Any, tmp_path: Pat
     sources = [str(upstream.path), str(fork.path)]
     console = Console(file=io.StringIO(), width=300)
     for engine in ("local", "ray"):
-        assert extract_many(sources, str(tmp_path / engine), ExtractOptions(workers=2), engine=engine,
-                            cache_dir=tmp_path / "cache", console=console) == 0
+        assert (
+            extract_many(
+                sources,
+                str(tmp_path / engine),
+                ExtractOptions(workers=2),
+                engine=engine,
+                cache_dir=tmp_path / "cache",
+                console=console,
+            )
+            == 0
+        )
     for source in sources:
         name = f"{repo_key(source)}.parquet"
         assert read_output(tmp_path / "ray" / name) == read_output(tmp_path / "local" / name)
-    assert _by_subject(read_output(tmp_path / "ray" / f"{repo_key(sources[0])}.parquet"))[
-        "Add the area helper"] == ["octo/geo,someone/geo"]
+    assert _by_subject(read_output(tmp_path / "ray" / f"{repo_key(sources[0])}.parquet"))["Add the area helper"] == [
+        "octo/geo,someone/geo"
+    ]

@@ -17,19 +17,22 @@ def test_every_suffix_of_the_commitpack_table_gives_its_language() -> None:
         assert language_and_source(path) == (name, "commitpack"), suffix
 
 
-@pytest.mark.parametrize(("path", "lang", "source"), [
-    ("run.sh", "Shell", "commitpack"),
-    ("notes/todo.txt", "Text", "commitpack"),
-    ("docs/index.rst.txt", "reStructuredText", "commitpack"),  # the longest suffix wins
-    ("docker/Dockerfile", "Dockerfile", "commitpack"),
-    ("Makefile", "Makefile", "commitpack"),
-    ("nb/Analysis.ipynb", "Jupyter Notebook", "commitpack"),
-    ("data/rows.csv", "CSV", "commitpack"),
-    ("docs/guide.adoc", "AsciiDoc", "commitpack"),
-    ("stubs/mod.pyi", "Python", "pygments"),  # not in CommitPack's table
-    ("LEGACY.PY", "Python", "pygments"),  # the table's test is case-sensitive
-    ("bin/noext", None, None),
-])
+@pytest.mark.parametrize(
+    ("path", "lang", "source"),
+    [
+        ("run.sh", "Shell", "commitpack"),
+        ("notes/todo.txt", "Text", "commitpack"),
+        ("docs/index.rst.txt", "reStructuredText", "commitpack"),  # the longest suffix wins
+        ("docker/Dockerfile", "Dockerfile", "commitpack"),
+        ("Makefile", "Makefile", "commitpack"),
+        ("nb/Analysis.ipynb", "Jupyter Notebook", "commitpack"),
+        ("data/rows.csv", "CSV", "commitpack"),
+        ("docs/guide.adoc", "AsciiDoc", "commitpack"),
+        ("stubs/mod.pyi", "Python", "pygments"),  # not in CommitPack's table
+        ("LEGACY.PY", "Python", "pygments"),  # the table's test is case-sensitive
+        ("bin/noext", None, None),
+    ],
+)
 def test_language_and_where_it_came_from(path: str, lang: str | None, source: str | None) -> None:
     assert language_and_source(path) == (lang, source)
     assert language_of(path) == lang
@@ -37,6 +40,17 @@ def test_language_and_where_it_came_from(path: str, lang: str | None, source: st
 
 def test_licence_keys_are_githubs() -> None:
     assert [github_key(s) for s in ("MIT", "Apache-2.0", "BSD-3-Clause", "GPL-3.0-only", "LGPL-2.1", None)] == [
-        "mit", "apache-2.0", "bsd-3-clause", "gpl-3.0", "lgpl-2.1", None]
+        "mit",
+        "apache-2.0",
+        "bsd-3-clause",
+        "gpl-3.0",
+        "lgpl-2.1",
+        None,
+    ]
     assert [spdx_of(s) for s in ("mit", "MIT", "bsd-2-clause", "apache-2.0", "Other-1.0")] == [
-        "MIT", "MIT", "BSD-2-Clause", "Apache-2.0", "Other-1.0"]
+        "MIT",
+        "MIT",
+        "BSD-2-Clause",
+        "Apache-2.0",
+        "Other-1.0",
+    ]

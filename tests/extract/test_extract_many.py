@@ -48,13 +48,23 @@ def ray_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     return calls
 
 
-def test_ray_gets_absolute_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 ray_calls: list[tuple[Any, ...]]) -> None:
+def test_ray_gets_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ray_calls: list[tuple[Any, ...]]
+) -> None:
     monkeypatch.chdir(tmp_path)
     url = "https://example.com/org/repo.git"
     console, _ = _quiet()
-    assert extract_many(["r0", "./sub/../r1", url], "shards", ExtractOptions(), engine="ray",
-                        cache_dir=Path("cache"), console=console) == 0
+    assert (
+        extract_many(
+            ["r0", "./sub/../r1", url],
+            "shards",
+            ExtractOptions(),
+            engine="ray",
+            cache_dir=Path("cache"),
+            console=console,
+        )
+        == 0
+    )
     [(sources, out_dir, _, cache, *_)] = ray_calls
     # A worker of a cluster runs in another directory: relative paths would name other places there.
     assert sources == [str(tmp_path / "r0"), str(tmp_path / "r1"), url]
@@ -63,7 +73,8 @@ def test_ray_gets_absolute_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_no_repository_means_the_current_one_and_an_empty_list_is_an_error(
-        make_repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ray_calls: list[tuple[Any, ...]]) -> None:
+    make_repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ray_calls: list[tuple[Any, ...]]
+) -> None:
     repo = _repo(make_repo, "here")
     monkeypatch.chdir(repo.path)
     console, _ = _quiet()
@@ -77,8 +88,9 @@ def test_no_repository_means_the_current_one_and_an_empty_list_is_an_error(
     assert proc.returncode == 1 and "the repository list is empty" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_repository_listed_twice_is_extracted_once(make_repo: Any, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_repository_listed_twice_is_extracted_once(
+    make_repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = _repo(make_repo, "twice")
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "shards"
@@ -90,7 +102,8 @@ def test_a_repository_listed_twice_is_extracted_once(make_repo: Any, tmp_path: P
 
 
 def test_a_worker_that_dies_fails_only_its_repository_and_the_rerun_cleans_up(
-        make_repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("the workers inherit the patched os.replace only when forked")
     repos = [_repo(make_repo, f"r{i}") for i in range(4)]
@@ -112,7 +125,8 @@ def test_a_worker_that_dies_fails_only_its_repository_and_the_rerun_cleans_up(
     assert "6 records from 3 repositories; 0 already complete; 1 failed" in report
     assert "worker process died" in report and str(repos[1].path) in report
     assert sorted(p.name for p in out.glob("*.parquet")) == sorted(
-        f"{repo_key(s)}.parquet" for s in sources if repo_key(s) != victim)
+        f"{repo_key(s)}.parquet" for s in sources if repo_key(s) != victim
+    )
     # What the dead worker wrote is left under a temporary name only, which no reader takes for a shard.
     assert [p.name.split(".tmp-")[0] for p in out.glob(".*.tmp-*")] == [f".{victim}.parquet"]
 

@@ -36,8 +36,9 @@ def test_single_file_outputs_load_in_datasets(history: Any, tmp_path: Path, name
 
 
 @pytest.mark.parametrize(("fmt", "builder"), [("parquet", "parquet"), ("jsonl", "json"), ("jsonl.gz", "json")])
-def test_shard_directories_load_in_datasets(history: Any, tmp_path: Path, monkeypatch: Any, fmt: str,
-                                            builder: str) -> None:
+def test_shard_directories_load_in_datasets(
+    history: Any, tmp_path: Path, monkeypatch: Any, fmt: str, builder: str
+) -> None:
     monkeypatch.setattr(walk, "CHUNK_COMMITS", 2)
     out = tmp_path / "shards"
     assert extract_repos([str(history.path)], str(out), ExtractOptions(), shard_format=fmt) == 0
@@ -64,8 +65,9 @@ class Crash(Exception):
 
 
 @pytest.mark.parametrize("target", ["out.jsonl", "shards"])
-def test_interrupted_run_resumes_without_loss_or_duplicates(history: Any, tmp_path: Path, monkeypatch: Any,
-                                                            target: str) -> None:
+def test_interrupted_run_resumes_without_loss_or_duplicates(
+    history: Any, tmp_path: Path, monkeypatch: Any, target: str
+) -> None:
     monkeypatch.setattr(walk, "CHUNK_COMMITS", 2)
     clean = tmp_path / "clean" / target
     assert extract_repos([str(history.path)], str(clean), ExtractOptions()) == 0
@@ -102,8 +104,7 @@ def test_resuming_with_other_options_is_refused(history: Any, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
-def test_rerun_of_a_complete_single_file_with_other_options_is_refused(history: Any, tmp_path: Path,
-                                                                        name: str) -> None:
+def test_rerun_of_a_complete_single_file_with_other_options_is_refused(history: Any, tmp_path: Path, name: str) -> None:
     out = tmp_path / name
     assert extract_repos([str(history.path)], str(out), ExtractOptions()) == 0
     before = out.read_bytes()
@@ -158,18 +159,24 @@ def test_output_under_a_file_is_a_one_line_error(history: Any, tmp_path: Path) -
 def test_ctrl_c_with_workers_stops_cleanly_and_the_rerun_completes(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     repo = tmp_path / "hist"
-    subprocess.run([sys.executable, str(root / "bench" / "make_history.py"), str(repo), "--commits", "3000"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(root / "bench" / "make_history.py"), str(repo), "--commits", "3000"],
+        check=True,
+        capture_output=True,
+    )
     clean = tmp_path / "clean.jsonl"
     assert extract_repos([str(repo)], str(clean), ExtractOptions()) == 0
     out = tmp_path / "out.jsonl"
     # 3000 commits are 15 parts of 200. The interrupt comes once the first part is done, not after a fixed time.
     state = tmp_path / f".{out.name}.octo-parts" / ".octo-state"
-    proc = subprocess.Popen([sys.executable, "-m", "gitocto", "extract", str(repo), "-o", str(out), "--workers", "2"],
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitocto", "extract", str(repo), "-o", str(out), "--workers", "2"],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        wait_until(lambda: proc.poll() is not None or any(state.glob("part-*.json")), "the first part",
-                   timeout_s=300)
+        wait_until(lambda: proc.poll() is not None or any(state.glob("part-*.json")), "the first part", timeout_s=300)
         # Frozen while we look: if it is still running now, the interrupt below lands mid-run.
         os.killpg(proc.pid, signal.SIGSTOP)
         assert proc.poll() is None and not out.exists(), "extract finished before it could be interrupted"

@@ -36,8 +36,11 @@ def test_one_record_per_changed_file_with_all_columns(history: Any, tmp_path: Pa
     assert fix["author_date"].startswith("2024-01-01T00:00:02")
 
     rename = by_subject["Rename the parser module to tokens"]
-    assert (rename["old_file"], rename["new_file"], rename["change_type"]) == ("src/parser.py", "src/tokens.py",
-                                                                               "renamed")
+    assert (rename["old_file"], rename["new_file"], rename["change_type"]) == (
+        "src/parser.py",
+        "src/tokens.py",
+        "renamed",
+    )
     assert rename["old_contents"] == rename["new_contents"]
     added = by_subject["Add a README"]
     assert (added["change_type"], added["old_contents"], added["lines_added"]) == ("added", "", 1)

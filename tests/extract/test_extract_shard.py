@@ -65,9 +65,16 @@ def test_blob_reader_serves_big_batches_and_reports_missing_objects(tmp_path: Pa
     subprocess.run(["git", "init", "-q", str(tmp_path / "r")], check=True)
     git_dir = tmp_path / "r" / ".git"
     blobs = [(b"blob %d\n" % i) * (i % 50 + 1) * 40 for i in range(3000)]  # ~100 MB of pipe traffic both ways
-    shas = subprocess.run(["git", f"--git-dir={git_dir}", "hash-object", "-w", "--stdin-paths"],
-                          input="\n".join(_write(tmp_path, i, b) for i, b in enumerate(blobs)).encode(),
-                          capture_output=True, check=True).stdout.decode().split()
+    shas = (
+        subprocess.run(
+            ["git", f"--git-dir={git_dir}", "hash-object", "-w", "--stdin-paths"],
+            input="\n".join(_write(tmp_path, i, b) for i, b in enumerate(blobs)).encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split()
+    )
     with BlobReader(git_dir) as reader:
         got = reader.read([*shas, "0" * 39 + "1"])
     assert got[:-1] == blobs and got[-1] is None
@@ -77,9 +84,16 @@ def test_blob_reader_streams_past_blobs_over_its_limit(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path / "r")], check=True)
     git_dir = tmp_path / "r" / ".git"
     blobs = [b"small\n", b"x" * 5_000_000, b"after\n"]
-    shas = subprocess.run(["git", f"--git-dir={git_dir}", "hash-object", "-w", "--stdin-paths"],
-                          input="\n".join(_write(tmp_path, i, b) for i, b in enumerate(blobs)).encode(),
-                          capture_output=True, check=True).stdout.decode().split()
+    shas = (
+        subprocess.run(
+            ["git", f"--git-dir={git_dir}", "hash-object", "-w", "--stdin-paths"],
+            input="\n".join(_write(tmp_path, i, b) for i, b in enumerate(blobs)).encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split()
+    )
     with BlobReader(git_dir, max_size=1000) as reader:
         small, big, after = reader.read(shas)
     assert small == b"small\n" and after == b"after\n"
@@ -96,7 +110,14 @@ def _write(tmp_path: Path, i: int, data: bytes) -> str:
 def test_languages_come_from_commitpack_then_pygments_and_cover_hundreds() -> None:
     assert len(known_languages()) > 350
     assert [language_of(p) for p in ("a/b.py", "x.rs", "lib/x.h", "Makefile", "Dockerfile", "x.pl", "noext")] == [
-        "Python", "Rust", "C", "Makefile", "Dockerfile", "Perl", None]
+        "Python",
+        "Rust",
+        "C",
+        "Makefile",
+        "Dockerfile",
+        "Perl",
+        None,
+    ]
 
 
 def test_licences_are_recognised_by_their_phrases() -> None:
@@ -109,7 +130,7 @@ def test_licences_are_recognised_by_their_phrases() -> None:
         "BSD-3-Clause": "Redistribution and use in source and binary forms ... Neither the name of the copyright",
         "BSD-2-Clause": "Redistribution and use in source and binary forms, with or without modification",
         "ISC": "Permission to use, copy, modify, and/or distribute this software for any purpose with or without "
-               "fee is hereby granted, provided that the above copyright notice",
+        "fee is hereby granted, provided that the above copyright notice",
         "Unlicense": "This is free and unencumbered software released into the public domain.",
         "MPL-2.0": "Mozilla Public License Version 2.0",
     }
@@ -123,8 +144,22 @@ def test_full_licence_texts_are_recognised_also_inside_a_longer_file() -> None:
 
     full = dict(LICENSES)
     # GPL-3.0's and MPL-2.0's own texts name the Affero and Lesser GPLs further down: only the title decides.
-    for spdx in ("GPL-3.0", "GPL-2.0", "AGPL-3.0", "LGPL-3.0", "LGPL-2.1", "MPL-2.0", "Apache-2.0", "MIT",
-                 "BSD-3-Clause", "BSD-2-Clause", "BSL-1.0", "Unlicense", "ISC", "Zlib"):
+    for spdx in (
+        "GPL-3.0",
+        "GPL-2.0",
+        "AGPL-3.0",
+        "LGPL-3.0",
+        "LGPL-2.1",
+        "MPL-2.0",
+        "Apache-2.0",
+        "MIT",
+        "BSD-3-Clause",
+        "BSD-2-Clause",
+        "BSL-1.0",
+        "Unlicense",
+        "ISC",
+        "Zlib",
+    ):
         assert detect_license(full[spdx]) == spdx
         # A file that adds to the standard text is past identify's edit distance; the phrases still know it.
         padded = f"{spdx.lower()} licence of this project\n\n" + full[spdx] + "\n\nThird-party notices.\n" * 200
@@ -133,10 +168,13 @@ def test_full_licence_texts_are_recognised_also_inside_a_longer_file() -> None:
 
 def test_licence_file_is_found_in_any_case_and_common_variants(make_repo: Any, tmp_path: Path) -> None:
     repo = make_repo("lower")
-    repo.commit("Add the parser and its licence", {
-        "license": "Permission is hereby granted, free of charge, to any person obtaining a copy\n",
-        "parse.py": "def parse(s):\n    return s.split()\n",
-    })
+    repo.commit(
+        "Add the parser and its licence",
+        {
+            "license": "Permission is hereby granted, free of charge, to any person obtaining a copy\n",
+            "parse.py": "def parse(s):\n    return s.split()\n",
+        },
+    )
     result = extract_repo_to_shard(str(repo.path), tmp_path / "out", ExtractOptions(), tmp_path / "cache")
     assert result.status == "ok"
     assert {r["license"] for r in read_output(tmp_path / "out" / f"{result.key}.parquet")} == {"mit"}

@@ -63,8 +63,11 @@ def running(processes: dict[int, str]) -> list[int]:
 
 def test_sigkill_of_extract_leaves_no_worker_and_the_rerun_completes(tmp_path: Path) -> None:
     repo = tmp_path / "hist"
-    subprocess.run([sys.executable, str(ROOT / "bench" / "make_history.py"), str(repo), "--commits", "4000"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "make_history.py"), str(repo), "--commits", "4000"],
+        check=True,
+        capture_output=True,
+    )
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "gitocto", "extract", str(repo), "-o", str(out), "--format", "jsonl", "--workers", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -73,8 +76,12 @@ def test_sigkill_of_extract_leaves_no_worker_and_the_rerun_completes(tmp_path: P
         wait_until(lambda: proc.poll() is not None or first.exists(), "the first part", timeout_s=FIRST_PART_S)
         assert proc.poll() is None, "extract ended before its first part was written"
         workers = descendants(proc.pid)
-        forks = [pid for pid in workers if Path(f"/proc/{pid}/exe").exists()
-                 and os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(sys.executable)]
+        forks = [
+            pid
+            for pid in workers
+            if Path(f"/proc/{pid}/exe").exists()
+            and os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(sys.executable)
+        ]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=GONE_S)
     finally:

@@ -38,13 +38,29 @@ def test_every_format_holds_the_same_records(busy: Any, tmp_path: Path, monkeypa
     monkeypatch.setattr(record_io, "GZIP_BLOCK", 100_000)
     monkeypatch.setattr(record_io, "ROW_GROUP_BYTES", 300_000)
     outputs = {}
-    for name, fmt in (("o.jsonl", ""), ("o.jsonl.gz", ""), ("o.parquet", ""), ("shards_p", "parquet"),
-                      ("shards_g", "jsonl.gz")):
+    for name, fmt in (
+        ("o.jsonl", ""),
+        ("o.jsonl.gz", ""),
+        ("o.parquet", ""),
+        ("shards_p", "parquet"),
+        ("shards_g", "jsonl.gz"),
+    ):
         target = str(tmp_path / name)
         assert extract_repos([str(busy.path)], target, ExtractOptions(), shard_format=fmt or "parquet") == 0
         outputs[name] = read_output(tmp_path / name)
-    stdout = subprocess.run([sys.executable, "-c", "import sys; from gitocto.cli import main; sys.exit(main())",
-                             "extract", str(busy.path), "-o", "-"], capture_output=True, check=True)
+    stdout = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from gitocto.cli import main; sys.exit(main())",
+            "extract",
+            str(busy.path),
+            "-o",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    )
     outputs["stdout"] = [json.loads(line) for line in stdout.stdout.splitlines()]
     first = outputs["o.jsonl"]
     assert len(first) == 60 and first[0]["subject"] == "Version 29: ünïcode subject"
@@ -67,8 +83,7 @@ def test_gzip_output_is_read_by_the_gzip_tool(busy: Any, tmp_path: Path, monkeyp
     assert gzip.decompress(out.read_bytes()) == plain
 
 
-def test_interrupted_single_parquet_file_resumes_from_its_parts(busy: Any, tmp_path: Path,
-                                                                monkeypatch: Any) -> None:
+def test_interrupted_single_parquet_file_resumes_from_its_parts(busy: Any, tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(walk, "CHUNK_COMMITS", 4)
     clean = tmp_path / "clean.parquet"
     assert extract_repos([str(busy.path)], str(clean), ExtractOptions()) == 0
@@ -98,8 +113,9 @@ def test_interrupted_single_parquet_file_resumes_from_its_parts(busy: Any, tmp_p
 
 def test_stdout_into_a_closed_pipe_ends_quietly(busy: Any) -> None:
     octo = [sys.executable, "-c", "import sys; from gitocto.cli import main; sys.exit(main())"]
-    proc = subprocess.Popen([*octo, "extract", str(busy.path), "-o", "-"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*octo, "extract", str(busy.path), "-o", "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()
     proc.stdout.close()  # as `| head -1` does: megabytes are still to come
@@ -107,6 +123,20 @@ def test_stdout_into_a_closed_pipe_ends_quietly(busy: Any) -> None:
     assert proc.wait(timeout=120) == 0, err
     assert first.startswith(b'{"commit":') and err == ""
     # The same through a real shell pipeline.
-    shell = subprocess.run(["bash", "-c", 'set -o pipefail; "$@" | head -c 100 >/dev/null', "sh", *octo, "extract",
-                            str(busy.path), "-o", "-"], capture_output=True, text=True, timeout=120)
+    shell = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'set -o pipefail; "$@" | head -c 100 >/dev/null',
+            "sh",
+            *octo,
+            "extract",
+            str(busy.path),
+            "-o",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shell.returncode == 0 and shell.stderr == ""

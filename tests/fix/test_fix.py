@@ -162,7 +162,11 @@ def test_apply_to_a_crlf_file_keeps_its_line_endings(repo: Any, stub_model: Any)
     assert (repo.path / "calc.py").read_bytes() == CALC_FIXED.replace("\n", "\r\n").encode()
     # Only the changed line is in the diff, not every line for its line ending (text mode reads CRLF as LF).
     assert [line for line in proc.stdout.splitlines() if line[:1] in ("+", "-")] == [
-        "--- a/calc.py", "+++ b/calc.py", "-    return a - b", "+    return a + b"]
+        "--- a/calc.py",
+        "+++ b/calc.py",
+        "-    return a - b",
+        "+    return a + b",
+    ]
 
 
 def test_apply_with_autocrlf_sees_no_unstaged_changes(repo: Any, stub_model: Any) -> None:
@@ -200,13 +204,24 @@ def test_a_trickling_model_server_is_cut_off_at_the_timeout(repo: Any, trickling
     repo.write({"calc.py": "def add(a, b:\n"})
     repo.git("add", "-A")
     start = time.monotonic()
-    proc = octo("fix", "--backend", "openai", "--endpoint", trickling_endpoint, "--model", "stub",
-                 "--timeout", "1", cwd=repo.path)
+    proc = octo(
+        "fix",
+        "--backend",
+        "openai",
+        "--endpoint",
+        trickling_endpoint,
+        "--model",
+        "stub",
+        "--timeout",
+        "1",
+        cwd=repo.path,
+    )
     elapsed = time.monotonic() - start
     assert proc.returncode == 1
     assert elapsed < 1 + 8, f"git octo fix --timeout 1 took {elapsed:.1f}s"
     assert proc.stderr.splitlines()[-1] == (
-        "git octo: error: the openai backend did not answer within 1s (--timeout) for calc.py")
+        "git octo: error: the openai backend did not answer within 1s (--timeout) for calc.py"
+    )
 
 
 @pytest.mark.parametrize(("value", "shown"), [("0", "0"), ("inf", "inf"), ("nan", "nan"), ("-2", "-2")])
@@ -214,7 +229,6 @@ def test_a_timeout_that_is_no_limit_is_refused(repo: Any, value: str, shown: str
     repo.commit("Start", {"calc.py": "x = 1\n"})
     repo.write({"calc.py": "def f(:\n"})
     repo.git("add", "-A")
-    proc = octo("fix", "--backend", "openai", "--endpoint", "http://127.0.0.1:9/v1", "--timeout", value,
-                cwd=repo.path)
+    proc = octo("fix", "--backend", "openai", "--endpoint", "http://127.0.0.1:9/v1", "--timeout", value, cwd=repo.path)
     assert proc.returncode == 1
     assert proc.stderr == f"git octo: error: the timeout must be more than 0 seconds (and finite), not {shown}\n"

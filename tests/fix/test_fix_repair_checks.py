@@ -36,16 +36,24 @@ def stub_reply() -> Iterator[StubReply]:
 
     class Handler(JsonHandler):
         def do_GET(self) -> None:
-            self.send_json({"object": "list", "data": [{"id": "stub", "object": "model", "created": 0,
-                                                        "owned_by": "test"}]})
+            self.send_json(
+                {"object": "list", "data": [{"id": "stub", "object": "model", "created": 0, "owned_by": "test"}]}
+            )
 
         def do_POST(self) -> None:
             self.read_json()
             reply.asked += 1
             choice = {"index": 0, "text": reply.text, "finish_reason": reply.finish_reason, "logprobs": None}
-            self.send_json({"id": "cmpl-stub", "object": "text_completion", "created": 0, "model": "stub",
-                            "choices": [choice],
-                            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+            self.send_json(
+                {
+                    "id": "cmpl-stub",
+                    "object": "text_completion",
+                    "created": 0,
+                    "model": "stub",
+                    "choices": [choice],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            )
 
     with serving(Handler) as url:
         reply.url = url
@@ -58,8 +66,9 @@ def fix_apply(repo: Any, reply: StubReply) -> subprocess.CompletedProcess[str]:
     repo.write({"calc.py": BROKEN})
     repo.git("add", "-A")
     args = ["fix", "--apply", "--backend", "openai", "--endpoint", reply.url, "--model", "stub", "--timeout", "30"]
-    return subprocess.run(["git", "octo", *args], cwd=repo.path, env=dict(os.environ), capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        ["git", "octo", *args], cwd=repo.path, env=dict(os.environ), capture_output=True, text=True, check=False
+    )
 
 
 def test_a_finished_repair_that_parses_is_applied(repo: Any, stub_reply: StubReply) -> None:
@@ -78,7 +87,8 @@ def test_a_reply_cut_off_at_the_token_budget_is_not_shown_or_applied(repo: Any, 
     assert proc.stdout.startswith("calc.py:1:")  # the syntax error, and no diff that deletes `sub`
     assert "--- a/calc.py" not in proc.stdout
     assert proc.stderr.splitlines()[-1] == (
-        f"git octo: the model's repair of calc.py was cut off at {token_budget(BROKEN)} tokens; not shown or applied")
+        f"git octo: the model's repair of calc.py was cut off at {token_budget(BROKEN)} tokens; not shown or applied"
+    )
     assert (repo.path / "calc.py").read_text() == BROKEN
 
 
@@ -88,7 +98,8 @@ def test_a_repair_that_does_not_parse_is_not_shown_or_applied(repo: Any, stub_re
     assert proc.returncode == 1
     assert "--- a/calc.py" not in proc.stdout
     assert proc.stderr.splitlines()[-1] == (
-        "git octo: the model's repair of calc.py does not parse (calc.py:2:5: syntax error); not shown or applied")
+        "git octo: the model's repair of calc.py does not parse (calc.py:2:5: syntax error); not shown or applied"
+    )
     assert (repo.path / "calc.py").read_text() == BROKEN
 
 
@@ -105,8 +116,9 @@ class ScriptedBackend(Backend):
         self.params.append(params)
         return [[self.generation] for _ in prompts]
 
-    def chat_generations(self, conversations: Sequence[list[Message]],
-                         params: SamplingParams) -> list[list[Generation]]:
+    def chat_generations(
+        self, conversations: Sequence[list[Message]], params: SamplingParams
+    ) -> list[list[Generation]]:
         raise AssertionError("repairs are asked for as completions")
 
     def complete(self, prompts: Sequence[str], params: SamplingParams) -> list[list[str]]:
@@ -116,12 +128,16 @@ class ScriptedBackend(Backend):
         raise AssertionError("repairs are asked for as completions")
 
 
-@pytest.mark.parametrize(("text", "reason", "cut_off"), [
-    (CUT_OFF, "length", True),
-    (f"```python\n{CUT_OFF}", "length", True),  # a fence the model never closed
-    (f"```python\n{FIXED}```\nThe bug was a missing parenthesis, and", "length", False),  # only the chatter ran out
-    (FIXED, "stop", False),
-], ids=["cut off", "unclosed fence", "closed fence", "finished"])
+@pytest.mark.parametrize(
+    ("text", "reason", "cut_off"),
+    [
+        (CUT_OFF, "length", True),
+        (f"```python\n{CUT_OFF}", "length", True),  # a fence the model never closed
+        (f"```python\n{FIXED}```\nThe bug was a missing parenthesis, and", "length", False),  # only the chatter ran out
+        (FIXED, "stop", False),
+    ],
+    ids=["cut off", "unclosed fence", "closed fence", "finished"],
+)
 def test_repair_flags_a_reply_that_ran_out_of_tokens(text: str, reason: str, cut_off: bool) -> None:
     backend = ScriptedBackend(text, reason)
     result = repair(backend, "calc.py", BROKEN)

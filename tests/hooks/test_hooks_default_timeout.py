@@ -39,12 +39,20 @@ def test_the_default_timeout_lets_the_commit_go_on(repo: Any, silent_endpoint: s
     repo.write({"calc.py": "x = 2\n"})
     repo.git("add", "-A")
     start = time.monotonic()
-    proc = subprocess.run(["git", "commit", "-q"], cwd=repo.path, env={**os.environ, "GIT_EDITOR": str(editor)},
-                          capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run(
+        ["git", "commit", "-q"],
+        cwd=repo.path,
+        env={**os.environ, "GIT_EDITOR": str(editor)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     elapsed = time.monotonic() - start
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == (f"git octo: no message suggestion: the openai backend did not answer within "
-                           f"{DEFAULT_TIMEOUT_S:g}s\n")
+    assert proc.stderr == (
+        f"git octo: no message suggestion: the openai backend did not answer within {DEFAULT_TIMEOUT_S:g}s\n"
+    )
     assert repo.git("log", "-1", "--format=%s").strip() == "typed by the user"
     # The bound leaves room for a loaded CI machine's start-up; an unbounded wait would be the client's own minutes.
     assert DEFAULT_TIMEOUT_S <= elapsed < DEFAULT_TIMEOUT_S + 25, f"the commit took {elapsed:.1f}s"

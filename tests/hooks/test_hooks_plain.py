@@ -74,8 +74,11 @@ def test_user_messages_are_left_alone_before_python_starts(
         "-c": ["-c", "HEAD~1"],
         "--amend": ["--amend"],
     }[how]
-    expected = {"-C": "Document the install steps", "-c": "Document the install steps",
-                "--amend": "Add a cache for parsed templates"}.get(how, "Written by the user")
+    expected = {
+        "-C": "Document the install steps",
+        "-c": "Document the install steps",
+        "--amend": "Add a cache for parsed templates",
+    }.get(how, "Written by the user")
     proc = git_run(history_repo, "commit", "-q", *args)
     assert proc.returncode == 0, proc.stderr
     assert last_message(history_repo) == expected
@@ -106,8 +109,7 @@ def test_nothing_runs_during_a_rebase(
     python, log = recording_python
     install_recording(history_repo, python)
     edit, seen = editor
-    stop = git_run(history_repo, "rebase", "-i", "HEAD~2",
-                   env={"GIT_SEQUENCE_EDITOR": "sed -i '1i break'"})
+    stop = git_run(history_repo, "rebase", "-i", "HEAD~2", env={"GIT_SEQUENCE_EDITOR": "sed -i '1i break'"})
     assert stop.returncode == 0, stop.stderr
     assert (history_repo.path / ".git" / "rebase-merge").is_dir()
     history_repo.write(SIMILAR_TO_RETRY)
@@ -169,8 +171,12 @@ def test_a_failing_backend_never_blocks_the_commit(
 ) -> None:
     endpoint = request.getfixturevalue(endpoint_fixture)
     install(str(history_repo.path), ["prepare-commit-msg"])
-    for key, value in (("octo.backend", "openai"), ("octo.endpoint", endpoint), ("octo.model", "tiny"),
-                       ("octo.timeout", "1")):
+    for key, value in (
+        ("octo.backend", "openai"),
+        ("octo.endpoint", endpoint),
+        ("octo.model", "tiny"),
+        ("octo.timeout", "1"),
+    ):
         history_repo.git("config", key, value)
     edit, seen = editor
     history_repo.write(SIMILAR_TO_RETRY)
@@ -193,8 +199,12 @@ def test_a_failing_backend_never_blocks_the_commit(
 def test_a_served_model_fills_the_message(history_repo: Any, stub_model: Any) -> None:
     stub_model.reply = 'Commit message: "Retry fetches with jitter"<commit_after>def fetch('
     install(str(history_repo.path), ["prepare-commit-msg"])
-    for key, value in (("octo.backend", "openai"), ("octo.endpoint", stub_model.url), ("octo.model", "stub"),
-                       ("octo.timeout", "10")):
+    for key, value in (
+        ("octo.backend", "openai"),
+        ("octo.endpoint", stub_model.url),
+        ("octo.model", "stub"),
+        ("octo.timeout", "10"),
+    ):
         history_repo.git("config", key, value)
     history_repo.write(SIMILAR_TO_RETRY)
     history_repo.git("add", "-A")
@@ -221,7 +231,7 @@ def test_an_existing_hook_is_chained_and_restored_byte_for_byte(history_repo: An
     directory.mkdir(parents=True, exist_ok=True)
     original = directory / "prepare-commit-msg"
     ran = tmp_path / "earlier-hook-ran"
-    content = f"#!/bin/sh\n# the team's own hook\necho \"$2\" > {ran}\n".encode()
+    content = f'#!/bin/sh\n# the team\'s own hook\necho "$2" > {ran}\n'.encode()
     original.write_bytes(content)
     original.chmod(0o750)
     before = original.stat()
@@ -281,8 +291,9 @@ def test_bad_config_costs_one_line_and_never_the_commit(history_repo: Any, edito
     history_repo.git("add", "-A")
     proc = git_run(history_repo, "commit", "-q", env={"GIT_EDITOR": edit})
     assert proc.returncode == 0, proc.stderr
-    assert octo_lines(proc.stderr) == ["git octo: no message suggestion: octo.timeout must be a number of seconds, "
-                                       "not 'soon'"]
+    assert octo_lines(proc.stderr) == [
+        "git octo: no message suggestion: octo.timeout must be a number of seconds, not 'soon'"
+    ]
 
 
 def test_hooks_cli_outside_a_repository_is_a_one_line_error(tmp_path: Path) -> None:
@@ -304,7 +315,8 @@ def test_a_slow_first_index_build_finishes_in_the_background(history_repo: Any, 
     assert proc.returncode == 0, proc.stderr
     assert last_message(history_repo) == "typed by the user"
     assert octo_lines(proc.stderr) == [
-        "git octo: no message suggestion within 0.001s; indexing the history in the background"]
+        "git octo: no message suggestion within 0.001s; indexing the history in the background"
+    ]
     wait_until((index / "base").is_file, "the index built in the background")
 
 
@@ -316,7 +328,8 @@ def test_a_shim_whose_python_is_gone_lets_the_commit_through(history_repo: Any, 
     assert proc.returncode == 0, proc.stderr
     assert last_message(history_repo) == "typed by the user"
     assert octo_lines(proc.stderr) == [
-        "git octo: gitocto is not installed any more; skipping the prepare-commit-msg hook"]
+        "git octo: gitocto is not installed any more; skipping the prepare-commit-msg hook"
+    ]
 
 
 def test_an_empty_commit_gets_no_suggestion_and_no_noise(history_repo: Any, editor: tuple[str, Path]) -> None:
@@ -337,8 +350,13 @@ def test_cherry_pick_revert_and_rebase_never_start_python(
     history_repo.commit("Topic two", {"two.py": "y = 2\n"})
     history_repo.git("switch", "-q", "main")
     history_repo.commit("Main change", {"main.py": "z = 3\n"})
-    for args in (["cherry-pick", "topic~1"], ["revert", "--no-edit", "HEAD"], ["switch", "-q", "topic"],
-                 ["rebase", "-q", "main"], ["rebase", "-q", "--force-rebase", "HEAD~2"]):
+    for args in (
+        ["cherry-pick", "topic~1"],
+        ["revert", "--no-edit", "HEAD"],
+        ["switch", "-q", "topic"],
+        ["rebase", "-q", "main"],
+        ["rebase", "-q", "--force-rebase", "HEAD~2"],
+    ):
         proc = git_run(history_repo, *args)
         assert proc.returncode == 0, proc.stderr
     assert history_repo.git("log", "-1", "--format=%s").strip() == "Topic two"
@@ -357,7 +375,8 @@ def test_a_shim_whose_python_lacks_gitocto_lets_the_commit_through(
     assert last_message(history_repo) == "typed by the user"
     assert proc.stderr.splitlines() == [
         f"git octo: {python_without_gitocto} cannot import gitocto (ModuleNotFoundError); skipping the {name} hook"
-        for name in ("pre-commit", "prepare-commit-msg")]
+        for name in ("pre-commit", "prepare-commit-msg")
+    ]
 
 
 def test_a_prepare_commit_msg_python_that_fails_never_blocks(history_repo: Any, tmp_path: Path) -> None:

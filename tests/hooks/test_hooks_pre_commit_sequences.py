@@ -16,8 +16,9 @@ BROKEN_RESOLUTION = "x = (2 + 3\n"  # a syntax error the hook stops outside a se
 
 
 def git(repo: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=repo.path, env=dict(os.environ), capture_output=True, text=True,
-                          check=False)
+    return subprocess.run(
+        ["git", *args], cwd=repo.path, env=dict(os.environ), capture_output=True, text=True, check=False
+    )
 
 
 def conflict(repo: Any, how: str) -> None:

@@ -26,8 +26,16 @@ pytestmark = pytest.mark.slow
 def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A git repository holding the current checkout's files (committed or not), and its commit."""
     source = tmp_path_factory.mktemp("gitocto-source")
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z", "--", *SNAPSHOT_PATHS],
-                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z", "--", *SNAPSHOT_PATHS],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         src, dst = ROOT / rel, source / rel
         if not src.exists() and not src.is_symlink():
@@ -37,13 +45,20 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             dst.symlink_to(os.readlink(src))
         else:
             shutil.copy2(src, dst)
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_NAME": "snap", "GIT_AUTHOR_EMAIL": "s@example.com",
-           "GIT_COMMITTER_NAME": "snap", "GIT_COMMITTER_EMAIL": "s@example.com"}
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "snap",
+        "GIT_AUTHOR_EMAIL": "s@example.com",
+        "GIT_COMMITTER_NAME": "snap",
+        "GIT_COMMITTER_EMAIL": "s@example.com",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
         subprocess.run(["git", *args], cwd=source, env=env, check=True, capture_output=True)
-    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, env=env, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=source, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
     return source, rev
 
 
@@ -74,8 +89,13 @@ def installed_dependencies(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def framework_repo(history_repo: Any, hook_source: tuple[Path, str], pre_commit_home: Path,
-                   installed_dependencies: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def framework_repo(
+    history_repo: Any,
+    hook_source: tuple[Path, str],
+    pre_commit_home: Path,
+    installed_dependencies: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Any]:
     """`history_repo` with gitocto's hooks installed through `pre-commit install`."""
     monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
     # Offline: the hook environment sees the already-installed dependencies and builds gitocto without an index.
@@ -89,8 +109,11 @@ def framework_repo(history_repo: Any, hook_source: tuple[Path, str], pre_commit_
     )
     history_repo.commit("Add pre-commit config")
     proc = subprocess.run(
-        ["pre-commit", "install", "--install-hooks", "--hook-type", "prepare-commit-msg", "--hook-type",
-         "pre-commit"], cwd=history_repo.path, capture_output=True, text=True, check=False,
+        ["pre-commit", "install", "--install-hooks", "--hook-type", "prepare-commit-msg", "--hook-type", "pre-commit"],
+        cwd=history_repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     yield history_repo
@@ -119,10 +142,15 @@ def test_octo_commit_msg_leaves_given_messages_alone(framework_repo: Any) -> Non
     assert last_message(framework_repo) == "My own words"
 
 
-def test_octo_commit_msg_survives_a_refusing_endpoint(framework_repo: Any, refusing_endpoint: str,
-                                                      editor: tuple[str, Path]) -> None:
-    for key, value in (("octo.backend", "openai"), ("octo.endpoint", refusing_endpoint), ("octo.model", "m"),
-                       ("octo.timeout", "1")):
+def test_octo_commit_msg_survives_a_refusing_endpoint(
+    framework_repo: Any, refusing_endpoint: str, editor: tuple[str, Path]
+) -> None:
+    for key, value in (
+        ("octo.backend", "openai"),
+        ("octo.endpoint", refusing_endpoint),
+        ("octo.model", "m"),
+        ("octo.timeout", "1"),
+    ):
         framework_repo.git("config", key, value)
     framework_repo.write(SIMILAR_TO_RETRY)
     framework_repo.git("add", "net.py")
@@ -157,10 +185,15 @@ def test_octo_commit_msg_comment_mode_leaves_only_comments(framework_repo: Any, 
     assert last_message(framework_repo) == "typed by the user"  # the editor saw no text, so it typed its own
 
 
-def test_octo_commit_msg_cuts_off_a_trickling_endpoint(framework_repo: Any, trickling_endpoint: str,
-                                                       editor: tuple[str, Path]) -> None:
-    for key, value in (("octo.backend", "openai"), ("octo.endpoint", trickling_endpoint), ("octo.model", "m"),
-                       ("octo.timeout", "1")):
+def test_octo_commit_msg_cuts_off_a_trickling_endpoint(
+    framework_repo: Any, trickling_endpoint: str, editor: tuple[str, Path]
+) -> None:
+    for key, value in (
+        ("octo.backend", "openai"),
+        ("octo.endpoint", trickling_endpoint),
+        ("octo.model", "m"),
+        ("octo.timeout", "1"),
+    ):
         framework_repo.git("config", key, value)
     framework_repo.write(SIMILAR_TO_RETRY)
     framework_repo.git("add", "net.py")

@@ -107,8 +107,9 @@ def test_flags_override_git_config(history_repo: Any) -> None:
         (["msg", "--backend", "openai"], {}, "the openai backend needs --endpoint"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_1(history_repo: Any, args: list[str], config: dict[str, str],
-                                          error: str) -> None:
+def test_bad_input_is_one_line_and_exit_1(
+    history_repo: Any, args: list[str], config: dict[str, str], error: str
+) -> None:
     for key, value in config.items():
         history_repo.git("config", key, value)
     if "--backend" in args:
@@ -140,8 +141,9 @@ def test_the_nn_path_imports_nothing_heavy(history_repo: Any) -> None:
         "heavy = [m for m in ('torch', 'transformers', 'pyarrow', 'numpy', 'openai', 'httpx') if m in sys.modules]\n"
         "print(json.dumps([rc, heavy]))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=history_repo.path, capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=history_repo.path, capture_output=True, text=True, check=True
+    )
     assert json.loads(proc.stdout.splitlines()[-1]) == [0, []]
 
 
@@ -203,10 +205,21 @@ def test_timeout_is_a_wall_clock_limit_for_a_trickling_server(history_repo: Any,
     history_repo.write(SIMILAR_TO_RETRY)
     history_repo.git("add", "-A")
     start = time.monotonic()
-    proc = octo("msg", "--backend", "openai", "--endpoint", trickling_endpoint, "--model", "m", "--timeout", "1",
-                cwd=history_repo.path)
+    proc = octo(
+        "msg",
+        "--backend",
+        "openai",
+        "--endpoint",
+        trickling_endpoint,
+        "--model",
+        "m",
+        "--timeout",
+        "1",
+        cwd=history_repo.path,
+    )
     elapsed = time.monotonic() - start
     assert proc.returncode == 1
-    assert proc.stderr == ("git octo: error: the openai backend gave no message within 1s "
-                           "(--timeout or git config octo.timeout)\n")
+    assert proc.stderr == (
+        "git octo: error: the openai backend gave no message within 1s (--timeout or git config octo.timeout)\n"
+    )
     assert elapsed < 1 + 8, f"git octo msg --timeout 1 took {elapsed:.1f}s"

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.slow
 def _octo(*args: str) -> subprocess.CompletedProcess[str]:
     # A wide console, so rich does not wrap long paths in its tables.
     env = {**os.environ, "COLUMNS": "400"}
-    return subprocess.run([sys.executable, "-m", "gitocto", *args], capture_output=True, text=True, check=False,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "gitocto", *args], capture_output=True, text=True, check=False, env=env
+    )
 
 
 @pytest.mark.xdist_group("ray")  # one Ray at a time (see tests/scale/test_scale_ray.py)

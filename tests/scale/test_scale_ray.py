@@ -30,10 +30,15 @@ def local_ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     home = tmp_path_factory.mktemp("ray-home")
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {
-            "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_AUTHOR_NAME": "Ada Tester", "GIT_AUTHOR_EMAIL": "ada@example.com",
-            "GIT_COMMITTER_NAME": "Ada Tester", "GIT_COMMITTER_EMAIL": "ada@example.com",
-            "RAY_USAGE_STATS_ENABLED": "0", "XDG_CACHE_HOME": str(home / ".cache"),
+            "HOME": str(home),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "Ada Tester",
+            "GIT_AUTHOR_EMAIL": "ada@example.com",
+            "GIT_COMMITTER_NAME": "Ada Tester",
+            "GIT_COMMITTER_EMAIL": "ada@example.com",
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "XDG_CACHE_HOME": str(home / ".cache"),
         }.items():
             mp.setenv(key, value)
         start_local_ray(2)  # with its own token: Ray keeps one in HOME, which this module changes

@@ -28,8 +28,9 @@ def test_local_ray_starts_twice_under_two_homes_with_token_auth(tmp_path: Path) 
     for home in homes:
         home.mkdir()
     env = {"PATH": "/usr/bin:/bin", "RAY_USAGE_STATS_ENABLED": "0", "RAY_gcs_server_port_wait_time_s": "60"}
-    done = subprocess.run([sys.executable, "-c", TWO_SESSIONS, *map(str, homes)], env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", TWO_SESSIONS, *map(str, homes)], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "ok token"  # authentication stays on
     assert not any((home / ".ray").exists() for home in homes)  # and nothing was written into HOME

@@ -17,9 +17,15 @@ def test_stats_tables_and_plots(planted_corpus: tuple[Path, list[dict[str, Any]]
     shards, records = planted_corpus
     # The state file the extract writes beside each finished shard, with the run's counts.
     (shards / ".octo-state").mkdir()
-    (shards / ".octo-state" / "a.json").write_text(json.dumps(
-        {"records": 12, "counts": {"filter:message_length": 4, "filter:single_file": 2, "duplicate": 1,
-                                   "records_written": 12}}), encoding="utf-8")
+    (shards / ".octo-state" / "a.json").write_text(
+        json.dumps(
+            {
+                "records": 12,
+                "counts": {"filter:message_length": 4, "filter:single_file": 2, "duplicate": 1, "records_written": 12},
+            }
+        ),
+        encoding="utf-8",
+    )
     console = Console(record=True, width=200)
     plots = tmp_path / "plots"
     assert summarize([str(shards)], str(plots), console=console) == 0
@@ -39,11 +45,19 @@ def test_stats_tables_and_plots(planted_corpus: tuple[Path, list[dict[str, Any]]
 
 def test_stats_cli_and_bad_input(planted_corpus: tuple[Path, Any], tmp_path: Path) -> None:
     shards, _ = planted_corpus
-    proc = subprocess.run([sys.executable, "-m", "gitocto", "stats", str(shards / "a.parquet")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitocto", "stats", str(shards / "a.parquet")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "languages" in proc.stdout
-    bad = subprocess.run([sys.executable, "-m", "gitocto", "stats", str(tmp_path / "nothing.csv")],
-                         capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "gitocto", "stats", str(tmp_path / "nothing.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 1
     assert bad.stderr.startswith("git octo: error:") and "Traceback" not in bad.stderr

@@ -25,13 +25,22 @@ def make_records(seed: int = 0, n: int = 30) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     records: list[dict[str, Any]] = []
     for i in range(n):
-        records.append({
-            "commit": f"{i:040x}", "old_file": f"src/m{i}.py", "new_file": f"src/m{i}.py",
-            "old_contents": "", "new_contents": _program(rng), "subject": f"Fix thing {i}",
-            "message": f"Fix thing {i}\n\nBecause.\n", "lang": "Python" if i % 3 else "Go",
-            "license": "mit" if i % 2 else "apache-2.0", "repos": f"org/r{i % 4}",
-            "lines_added": i, "lines_removed": i % 5,
-        })
+        records.append(
+            {
+                "commit": f"{i:040x}",
+                "old_file": f"src/m{i}.py",
+                "new_file": f"src/m{i}.py",
+                "old_contents": "",
+                "new_contents": _program(rng),
+                "subject": f"Fix thing {i}",
+                "message": f"Fix thing {i}\n\nBecause.\n",
+                "lang": "Python" if i % 3 else "Go",
+                "license": "mit" if i % 2 else "apache-2.0",
+                "repos": f"org/r{i % 4}",
+                "lines_added": i,
+                "lines_removed": i % 5,
+            }
+        )
     return records
 
 

@@ -16,8 +16,9 @@ def reflow(text: str) -> str:
 
 def reindent(code: str) -> str:
     """The code indented with tabs instead of four spaces."""
-    return re.sub(r"^( +)", lambda m: "\t" * (len(m.group(1)) // 4) + " " * (len(m.group(1)) % 4), code,
-                  flags=re.MULTILINE)
+    return re.sub(
+        r"^( +)", lambda m: "\t" * (len(m.group(1)) // 4) + " " * (len(m.group(1)) % 4), code, flags=re.MULTILINE
+    )
 
 
 def partial(text: str) -> str | None:

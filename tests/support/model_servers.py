@@ -26,16 +26,24 @@ class StubModel:
 def _handler(model: StubModel) -> type[JsonHandler]:
     class Handler(JsonHandler):
         def do_GET(self) -> None:
-            self.send_json({"object": "list", "data": [{"id": "stub", "object": "model", "created": 0,
-                                                        "owned_by": "test"}]})
+            self.send_json(
+                {"object": "list", "data": [{"id": "stub", "object": "model", "created": 0, "owned_by": "test"}]}
+            )
 
         def do_POST(self) -> None:
             request = self.read_json()
             model.prompts.append(str(request.get("prompt", "")))
             choice = {"index": 0, "text": model.reply, "finish_reason": "stop", "logprobs": None}
-            self.send_json({"id": "cmpl-stub", "object": "text_completion", "created": 0, "model": "stub",
-                            "choices": [choice],
-                            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+            self.send_json(
+                {
+                    "id": "cmpl-stub",
+                    "object": "text_completion",
+                    "created": 0,
+                    "model": "stub",
+                    "choices": [choice],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            )
 
     return Handler
 

@@ -18,9 +18,7 @@ class GitRepo:
     def git(self, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
         """Run git in the repository and return its stdout."""
         full_env = {**os.environ, **(env or {})}
-        proc = subprocess.run(
-            ["git", *args], cwd=self.path, env=full_env, capture_output=True, text=True, check=False
-        )
+        proc = subprocess.run(["git", *args], cwd=self.path, env=full_env, capture_output=True, text=True, check=False)
         if check and proc.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
         return proc.stdout
@@ -46,7 +44,11 @@ class GitRepo:
         self._tick += 1
         date = f"2024-01-01T00:{self._tick // 60:02d}:{self._tick % 60:02d}+00:00"
         self.git(
-            "commit", "-q", "--allow-empty", "-m", message,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
             env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date},
         )
         return self.git("rev-parse", "HEAD").strip()

@@ -18,8 +18,10 @@ def humanevalpack_dir() -> Path:
     """The HumanEvalPack directory (<lang>.jsonl files); skips the test (fails it in CI) when there is none."""
     path = Path(os.environ.get("GITOCTO_HUMANEVALPACK_DIR") or BESIDE_CHECKOUT)
     if not (path / "python.jsonl").is_file():
-        message = (f"HumanEvalPack data not found at {path} (set GITOCTO_HUMANEVALPACK_DIR to a directory of "
-                   "<lang>.jsonl files from bigcode/humanevalpack)")
+        message = (
+            f"HumanEvalPack data not found at {path} (set GITOCTO_HUMANEVALPACK_DIR to a directory of "
+            "<lang>.jsonl files from bigcode/humanevalpack)"
+        )
         if os.environ.get("GITOCTO_TEST_REQUIRE_DATA") == "1":
             pytest.fail(message)
         pytest.skip(message)

@@ -28,18 +28,22 @@ def oss_reply(prompt: str) -> str:
     if h % 5 == 0:
         return f"[Problem Description]\nProblem {h}: add numbers.\n"
     want = h + 1 if h % 5 != 1 else h + 2
-    return (f"[Problem Description]\nWrite `f{h}(x)` that returns x + 1 (problem {h}).\n\n"
-            f"[Solution]\n```python\ndef f{h}(x):\n    return x + 1\n```\n\n"
-            f"[Tests]\n```python\nassert f{h}({h}) == {want}\n```\n")
+    return (
+        f"[Problem Description]\nWrite `f{h}(x)` that returns x + 1 (problem {h}).\n\n"
+        f"[Solution]\n```python\ndef f{h}(x):\n    return x + 1\n```\n\n"
+        f"[Tests]\n```python\nassert f{h}({h}) == {want}\n```\n"
+    )
 
 
 def generator_reply(prompt: str) -> str:
     """The canned WaveCoder generator reply."""
     code = prompt.split("```", 2)[1]
     h = _digest(code)
-    return (f"[Instruction]\nWrite a Python function `g{h}(x)` that doubles x (example {h}).\n[Input]\nNone\n"
-            f"[Solution]\n```python\ndef g{h}(x):\n    return 2 * x\n```\n"
-            f"[Tests]\n```python\nassert g{h}(3) == 6\n```\n")
+    return (
+        f"[Instruction]\nWrite a Python function `g{h}(x)` that doubles x (example {h}).\n[Input]\nNone\n"
+        f"[Solution]\n```python\ndef g{h}(x):\n    return 2 * x\n```\n"
+        f"[Tests]\n```python\nassert g{h}(3) == 6\n```\n"
+    )
 
 
 def discriminator_reply(prompt: str) -> str:
@@ -57,19 +61,24 @@ def published_generator_reply(prompt: str) -> str:
     """The canned reply to WaveCoder's published generator: its four keys; every fourth breaks the sentence rule."""
     code = prompt.rsplit("Input: \n", 1)[1]
     h = _digest(code)
-    instruction = (f"Write a Python function g{h} that doubles x." if h % 4 else
-                   "Write a function. It doubles x. It is in Python.")
-    return (f"task_name: Double {h}\ninstruction: {instruction}\ninformation: None\n"
-            f"solution:\n\ndef g{h}(x):\n    return 2 * x\n")
+    instruction = (
+        f"Write a Python function g{h} that doubles x." if h % 4 else "Write a function. It doubles x. It is in Python."
+    )
+    return (
+        f"task_name: Double {h}\ninstruction: {instruction}\ninformation: None\n"
+        f"solution:\n\ndef g{h}(x):\n    return 2 * x\n"
+    )
 
 
 def published_discriminator_reply(prompt: str) -> str:
     """The canned published analysis: every third example (by digest) gets an overall no."""
     h = _digest(prompt.rsplit("Output:\n", 1)[1])
     overall = "no" if h % 3 == 0 else "yes"
-    return ("- step 1: check the Instruction:\n1. Instruction: <answer: yes, Python is named.>\n"
-            "- step 2: check the Solution:\n1. Solution: <answer: yes, fits.>\n"
-            f"- Overall answer: {overall}\n- reasons: canned.\n")
+    return (
+        "- step 1: check the Instruction:\n1. Instruction: <answer: yes, Python is named.>\n"
+        "- step 2: check the Solution:\n1. Solution: <answer: yes, fits.>\n"
+        f"- Overall answer: {overall}\n- reasons: canned.\n"
+    )
 
 
 def reply_for(prompt: str) -> str:
@@ -99,8 +108,9 @@ class StubTeacher:
 
 
 @contextlib.contextmanager
-def stub_teacher(latency: float = 0.0, fail_after: int | None = None,
-                 cut_off: Callable[[str], bool] | None = None) -> Iterator[StubTeacher]:
+def stub_teacher(
+    latency: float = 0.0, fail_after: int | None = None, cut_off: Callable[[str], bool] | None = None
+) -> Iterator[StubTeacher]:
     """Serve /v1/models and /v1/chat/completions on a free port until the block ends; each chat waits `latency` s.
 
     With `fail_after`, every chat after that many answers gets a 503, as from a teacher that went down. A prompt
@@ -126,12 +136,22 @@ def stub_teacher(latency: float = 0.0, fail_after: int | None = None,
             finish = "length" if cut_off is not None and cut_off(prompt) else "stop"
             if latency:
                 time.sleep(latency)  # a remote teacher's generation time, so concurrency can show
-            self.send_json({
-                "id": "chatcmpl-stub", "object": "chat.completion", "created": 0, "model": "stub-teacher",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
-                "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
-                          "total_tokens": len(prompt.split()) + len(text.split())},
-            })
+            self.send_json(
+                {
+                    "id": "chatcmpl-stub",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "stub-teacher",
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
+                    ],
+                    "usage": {
+                        "prompt_tokens": len(prompt.split()),
+                        "completion_tokens": len(text.split()),
+                        "total_tokens": len(prompt.split()) + len(text.split()),
+                    },
+                }
+            )
 
     with serving(Handler) as url:
         stub.url = url

@@ -36,7 +36,7 @@ class Stack:
         return len(self.items)
 '''
 
-GO_FILE = '''package main
+GO_FILE = """package main
 
 import "fmt"
 
@@ -48,7 +48,7 @@ func add(a int, b int) int {
 func main() {
 \tfmt.Println(add(1, 2))
 }
-'''
+"""
 
 
 @pytest.fixture

@@ -56,8 +56,11 @@ def test_duplicates_and_k_larger_than_n() -> None:
 
 @pytest.mark.slow
 def test_shipped_embedding_model_loads_offline_and_ranks_similar_code_closer() -> None:
-    texts = ["def add(a, b):\n    return a + b", "def plus(x, y):\n    return x + y",
-             "SELECT name FROM users WHERE id = 1"]
+    texts = [
+        "def add(a, b):\n    return a + b",
+        "def plus(x, y):\n    return x + y",
+        "SELECT name FROM users WHERE id = 1",
+    ]
     vectors = embed(texts)
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)

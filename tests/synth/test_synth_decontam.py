@@ -23,9 +23,11 @@ def problem(data_dir: Path, lang: str, n: int) -> dict[str, Any]:
     return dict(json.loads(lines[n]))
 
 
-CLEAN = {"instruction": "Write a function that parses an INI file into a dict of sections.",
-         "response": "```python\nimport configparser\n\ndef load(path):\n    cp = configparser.ConfigParser()\n"
-                     "    cp.read(path)\n    return {s: dict(cp[s]) for s in cp.sections()}\n```"}
+CLEAN = {
+    "instruction": "Write a function that parses an INI file into a dict of sections.",
+    "response": "```python\nimport configparser\n\ndef load(path):\n    cp = configparser.ConfigParser()\n"
+    "    cp.read(path)\n    return {s: dict(cp[s]) for s in cp.sections()}\n```",
+}
 
 
 def test_planted_humaneval_solution_is_removed(index: BenchmarkIndex, humanevalpack_dir: Path) -> None:
@@ -39,17 +41,22 @@ def test_planted_humaneval_solution_is_removed(index: BenchmarkIndex, humanevalp
 FENCES = {"python": "python", "cpp": "cpp", "java": "java", "js": "javascript", "go": "go", "rust": "rust"}
 
 
-def test_every_planted_canonical_solution_of_all_six_languages_is_dropped(index: BenchmarkIndex,
-                                                                          humanevalpack_dir: Path) -> None:
+def test_every_planted_canonical_solution_of_all_six_languages_is_dropped(
+    index: BenchmarkIndex, humanevalpack_dir: Path
+) -> None:
     # Short solutions too (`return x + y`, Python/38's `return encode_cyclic(encode_cyclic(s))`): with their
     # declaration beside them, they are the benchmark's function.
     planted = []
     for lang, fence in FENCES.items():
         for line in (humanevalpack_dir / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            planted.append({"instruction": f"Write {row['entry_point']} in {lang}.",
-                            "response": f"Here it is:\n```{fence}\n{row['declaration']}{row['canonical_solution']}```",
-                            "task_id": row["task_id"]})
+            planted.append(
+                {
+                    "instruction": f"Write {row['entry_point']} in {lang}.",
+                    "response": f"Here it is:\n```{fence}\n{row['declaration']}{row['canonical_solution']}```",
+                    "task_id": row["task_id"],
+                }
+            )
     assert len(planted) == 984
     kept, dropped = decontaminate(planted, index, ["instruction", "response"])
     assert [r["task_id"] for r in kept] == []
@@ -110,10 +117,27 @@ def test_cli_writes_clean_records_and_a_report(tmp_path: Path, humanevalpack_dir
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     out, report = tmp_path / "out.jsonl", tmp_path / "drops.json"
-    proc = subprocess.run(["git", "octo", "decontaminate", str(src), "-o", str(out), "--data-dir",
-                           str(humanevalpack_dir), "--benchmark", "humanevalpack", "--fields", "instruction,response",
-                           "--report", str(report)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            "git",
+            "octo",
+            "decontaminate",
+            str(src),
+            "-o",
+            str(out),
+            "--data-dir",
+            str(humanevalpack_dir),
+            "--benchmark",
+            "humanevalpack",
+            "--fields",
+            "instruction,response",
+            "--report",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line) for line in out.read_text().splitlines()] == [CLEAN]
     assert "2 records, 1 dropped, 1 kept" in proc.stderr
@@ -125,9 +149,23 @@ def test_cli_bad_input_is_one_line_error(tmp_path: Path, humanevalpack_dir: Path
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json\n", encoding="utf-8")
     for args in ([str(tmp_path / "missing.jsonl")], [str(bad)]):
-        proc = subprocess.run(["git", "octo", "decontaminate", *args, "-o", str(tmp_path / "o.jsonl"),
-                               "--data-dir", str(humanevalpack_dir), "--benchmark", "humanevalpack"],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [
+                "git",
+                "octo",
+                "decontaminate",
+                *args,
+                "-o",
+                str(tmp_path / "o.jsonl"),
+                "--data-dir",
+                str(humanevalpack_dir),
+                "--benchmark",
+                "humanevalpack",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert proc.returncode == 1
         assert proc.stderr.startswith("git octo: error:") and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.jsonl").exists()

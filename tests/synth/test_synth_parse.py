@@ -78,8 +78,10 @@ def test_generator_reply_cut_off_by_the_length_limit_is_dropped() -> None:
 
 
 def test_generator_reply_with_none_input() -> None:
-    reply = ("[Instruction]\nWrite a Rust function that reverses a string.\n[Input]\nNone\n"
-             "[Solution]\n```rust\nfn rev(s: &str) -> String { s.chars().rev().collect() }\n```\n")
+    reply = (
+        "[Instruction]\nWrite a Rust function that reverses a string.\n[Input]\nNone\n"
+        "[Solution]\n```rust\nfn rev(s: &str) -> String { s.chars().rev().collect() }\n```\n"
+    )
     parts, error = parse_generation(reply)
     assert error is None and parts is not None
     assert parts["input"] == "" and parts["tests"] == ""

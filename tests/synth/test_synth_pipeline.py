@@ -24,9 +24,18 @@ from tests.support.synth_stub import StubTeacher
 
 def options(source: Path, out: Path, url: str, n: int, **extra: Any) -> SynthOptions:
     teacher = TeacherSpec(kind="openai", endpoint=url, concurrency=4, max_retries=0, timeout=30)
-    return SynthOptions(source=source, output=out, teacher=teacher, n=n, seed=3, langs=("python", "go"),
-                        data_dir=humanevalpack_dir(),
-                        workers=2, benchmarks=("humanevalpack",), **extra)
+    return SynthOptions(
+        source=source,
+        output=out,
+        teacher=teacher,
+        n=n,
+        seed=3,
+        langs=("python", "go"),
+        data_dir=humanevalpack_dir(),
+        workers=2,
+        benchmarks=("humanevalpack",),
+        **extra,
+    )
 
 
 def rows(path: Path) -> list[dict[str, Any]]:
@@ -84,8 +93,9 @@ def test_changed_settings_are_refused_not_mixed(source_repo: Path, tmp_path: Pat
     assert len(stub.prompts) == 2
 
 
-def test_decontamination_drops_a_leaking_sample(source_repo: Path, tmp_path: Path, stub: StubTeacher,
-                                                humanevalpack_dir: Path) -> None:
+def test_decontamination_drops_a_leaking_sample(
+    source_repo: Path, tmp_path: Path, stub: StubTeacher, humanevalpack_dir: Path
+) -> None:
     # Plant a HumanEval solution as an earlier run's kept sample: the final pass of the next run removes it.
     from gitocto.synth.state import RunState
 
@@ -94,8 +104,15 @@ def test_decontamination_drops_a_leaking_sample(source_repo: Path, tmp_path: Pat
     oss_instruct(opts)
     leak = json.loads((humanevalpack_dir / "python.jsonl").read_text().splitlines()[20])["canonical_solution"]
     state = RunState(out, opts.settings("oss-instruct"))
-    planted = {"instruction": "Find the closest elements.", "response": f"```python\n{leak}```", "seed": "x",
-               "lang": "python", "method": "oss-instruct", "teacher": "t", "prompt_version": PROMPT_VERSION}
+    planted = {
+        "instruction": "Find the closest elements.",
+        "response": f"```python\n{leak}```",
+        "seed": "x",
+        "lang": "python",
+        "method": "oss-instruct",
+        "teacher": "t",
+        "prompt_version": PROMPT_VERSION,
+    }
     state.add([{"key": "planted", "status": "kept", "record": cast("Sample", planted)}])  # fields a run adds left out
     state.close()
     summary = oss_instruct(opts)
@@ -119,18 +136,45 @@ def test_wavecoder_generator_discriminator_and_pools(source_repo: Path, tmp_path
     # A second chunk's generator prompts carry an accepted and a rejected example from the pools.
     opts2 = WaveCoderOptions(options(source_repo, tmp_path / "wave2.jsonl", stub.url, 5), task="generation")
     stub.prompts.clear()
-    wavecoder(WaveCoderOptions(SynthOptions(**{**opts2.common.__dict__, "teacher": TeacherSpec(
-        kind="openai", endpoint=stub.url, concurrency=1, max_retries=0)}), task="generation"))
+    wavecoder(
+        WaveCoderOptions(
+            SynthOptions(
+                **{
+                    **opts2.common.__dict__,
+                    "teacher": TeacherSpec(kind="openai", endpoint=stub.url, concurrency=1, max_retries=0),
+                }
+            ),
+            task="generation",
+        )
+    )
     later = [p for p in stub.prompts if "You are a teacher" in p][-1]
     assert "An example that was accepted" in later and "Rejected because: " in later
 
 
-def test_cli_runs_oss_instruct_and_reports(source_repo: Path, tmp_path: Path, stub: StubTeacher,
-                                           humanevalpack_dir: Path) -> None:
+def test_cli_runs_oss_instruct_and_reports(
+    source_repo: Path, tmp_path: Path, stub: StubTeacher, humanevalpack_dir: Path
+) -> None:
     out = tmp_path / "cli.jsonl"
-    cmd = ["git", "octo", "synth", "oss-instruct", "--source", str(source_repo), "-n", "5", "-o", str(out),
-           "--endpoint", stub.url, "--data-dir", str(humanevalpack_dir), "--benchmark", "humanevalpack",
-           "--langs", "python"]
+    cmd = [
+        "git",
+        "octo",
+        "synth",
+        "oss-instruct",
+        "--source",
+        str(source_repo),
+        "-n",
+        "5",
+        "-o",
+        str(out),
+        "--endpoint",
+        stub.url,
+        "--data-dir",
+        str(humanevalpack_dir),
+        "--benchmark",
+        "humanevalpack",
+        "--langs",
+        "python",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "seeds done: 5" in proc.stderr and "execution filter:" in proc.stderr and "prompt +" in proc.stderr
@@ -148,8 +192,20 @@ def test_wavecoder_repair_from_real_fix_commits(tmp_path: Path, stub: StubTeache
     old = "def inc(x):\n    y = x\n    return y - 1\n"
     new = "def inc(x):\n    y = x\n    return y + 1\n"
     records = tmp_path / "commits.jsonl"
-    records.write_text(json.dumps({"commit": "c" * 40, "old_file": "m.py", "new_file": "m.py", "old_contents": old,
-                                   "new_contents": new, "subject": "Fix off-by-one"}) + "\n", encoding="utf-8")
+    records.write_text(
+        json.dumps(
+            {
+                "commit": "c" * 40,
+                "old_file": "m.py",
+                "new_file": "m.py",
+                "old_contents": old,
+                "new_contents": new,
+                "subject": "Fix off-by-one",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "repair.jsonl"
     wavecoder(WaveCoderOptions(options(records, out, stub.url, 3, execute=False), task="repair"))
     (prompt,) = [p for p in stub.prompts if "You are a teacher" in p]
@@ -157,8 +213,7 @@ def test_wavecoder_repair_from_real_fix_commits(tmp_path: Path, stub: StubTeache
     assert f"after a real bug-fix commit:\n```\n{new.rstrip()}\n```" in prompt
 
 
-def test_wavecoder_translation_targets_another_language(source_repo: Path, tmp_path: Path,
-                                                        stub: StubTeacher) -> None:
+def test_wavecoder_translation_targets_another_language(source_repo: Path, tmp_path: Path, stub: StubTeacher) -> None:
     out = tmp_path / "translate.jsonl"
     opts = options(source_repo, out, stub.url, 5, execute=False)
     wavecoder(WaveCoderOptions(SynthOptions(**{**opts.__dict__, "langs": ("go",)}), task="translation"))
@@ -179,10 +234,31 @@ def test_teacher_failing_midway_keeps_finished_work_and_resume_completes(source_
     out = tmp_path / "oss.jsonl"
     with stub_teacher(fail_after=8) as failing:
         # Chunks of 2 x concurrency (8): the first chunk is answered, the second fails after a retry.
-        proc = subprocess.run(["git", "octo", "synth", "oss-instruct", "--source", str(source_repo), "-n", "20",
-                               "-o", str(out), "--endpoint", failing.url, "--max-retries", "0", "--concurrency",
-                               "4", "--no-execute", "--no-decontaminate"],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [
+                "git",
+                "octo",
+                "synth",
+                "oss-instruct",
+                "--source",
+                str(source_repo),
+                "-n",
+                "20",
+                "-o",
+                str(out),
+                "--endpoint",
+                failing.url,
+                "--max-retries",
+                "0",
+                "--concurrency",
+                "4",
+                "--no-execute",
+                "--no-decontaminate",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("git octo: error:") and "503" in proc.stderr
     done = {json.loads(line)["key"] for line in state_path(out).read_text().splitlines()[1:]}
@@ -214,24 +290,31 @@ def test_wavecoder_drops_cut_off_generator_and_discriminator_replies(source_repo
     assert judge.kept == 0 and judge.dropped == {"discriminator reply cut off by the length limit": 3}
 
 
-def test_benchmark_text_in_tests_or_wavecoder_input_is_a_leak(source_repo: Path, tmp_path: Path, stub: StubTeacher,
-                                                             humanevalpack_dir: Path) -> None:
+def test_benchmark_text_in_tests_or_wavecoder_input_is_a_leak(
+    source_repo: Path, tmp_path: Path, stub: StubTeacher, humanevalpack_dir: Path
+) -> None:
     from gitocto.synth.state import RunState
 
     out = tmp_path / "oss.jsonl"
     opts = options(source_repo, out, stub.url, 2, execute=False)
     oss_instruct(opts)
     row = json.loads((humanevalpack_dir / "python.jsonl").read_text().splitlines()[20])
-    clean = {"instruction": "Write it.", "response": "```python\nx = 1\n```", "seed": "x", "lang": "python",
-             "method": "oss-instruct", "teacher": "t", "prompt_version": PROMPT_VERSION}
+    clean = {
+        "instruction": "Write it.",
+        "response": "```python\nx = 1\n```",
+        "seed": "x",
+        "lang": "python",
+        "method": "oss-instruct",
+        "teacher": "t",
+        "prompt_version": PROMPT_VERSION,
+    }
     planted = [
         {**clean, "instruction": "Write t.", "tests": row["test"] + row["prompt"]},
         {**clean, "instruction": "Write i.", "input": row["declaration"] + row["canonical_solution"]},
         {**clean, "instruction": "Write o.", "instruction_only": row["prompt"]},
     ]
     state = RunState(out, opts.settings("oss-instruct"))
-    state.add([{"key": f"planted-{i}", "status": "kept", "record": cast("Sample", r)}
-               for i, r in enumerate(planted)])
+    state.add([{"key": f"planted-{i}", "status": "kept", "record": cast("Sample", r)} for i, r in enumerate(planted)])
     state.close()
     summary = oss_instruct(opts)
     assert sum(v for k, v in summary.dropped.items() if k.startswith("benchmark leak")) == 3

@@ -25,11 +25,26 @@ def synth(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "octo", "synth", *args], capture_output=True, text=True, check=False)
 
 
-def test_magicoder_recipe_sends_the_published_request_and_stores_the_prefix(source_repo: Path, tmp_path: Path,
-                                                                             stub: StubTeacher) -> None:
+def test_magicoder_recipe_sends_the_published_request_and_stores_the_prefix(
+    source_repo: Path, tmp_path: Path, stub: StubTeacher
+) -> None:
     out = tmp_path / "magicoder.jsonl"
-    proc = synth("oss-instruct", "--recipe", "magicoder", "--source", str(source_repo), "-n", "12", "-o", str(out),
-                 "--endpoint", stub.url, "--no-decontaminate", "--langs", "python,go")
+    proc = synth(
+        "oss-instruct",
+        "--recipe",
+        "magicoder",
+        "--source",
+        str(source_repo),
+        "-n",
+        "12",
+        "-o",
+        str(out),
+        "--endpoint",
+        stub.url,
+        "--no-decontaminate",
+        "--langs",
+        "python,go",
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(stub.bodies) == 12
     for body in stub.bodies:
@@ -79,8 +94,10 @@ def test_published_wavecoder_filters_count_sentences_and_noinput() -> None:
 
 
 def test_published_verdict_is_the_overall_answer() -> None:
-    analysis = ("- step 1: check the Instruction:\n1. Instruction: <answer: no, language missing>\n"
-                "- Overall answer: {}\n- reasons: r\n")
+    analysis = (
+        "- step 1: check the Instruction:\n1. Instruction: <answer: no, language missing>\n"
+        "- Overall answer: {}\n- reasons: r\n"
+    )
     assert parse_answer(analysis.format("yes"))[1] is True  # a part's "no" does not veto, as published
     assert parse_answer(analysis.format("no"))[1] is False
     assert parse_answer("Overall answer: yes") == (None, False)
@@ -88,8 +105,22 @@ def test_published_verdict_is_the_overall_answer() -> None:
 
 def test_published_wavecoder_recipe_through_the_cli(source_repo: Path, tmp_path: Path, stub: StubTeacher) -> None:
     out = tmp_path / "wave.jsonl"
-    proc = synth("wavecoder", "--recipe", "wavecoder", "--source", str(source_repo), "-n", "50", "-o", str(out),
-                 "--endpoint", stub.url, "--no-decontaminate", "--langs", "python,go")
+    proc = synth(
+        "wavecoder",
+        "--recipe",
+        "wavecoder",
+        "--source",
+        str(source_repo),
+        "-n",
+        "50",
+        "-o",
+        str(out),
+        "--endpoint",
+        stub.url,
+        "--no-decontaminate",
+        "--langs",
+        "python,go",
+    )
     assert proc.returncode == 0, proc.stderr
     generator = [b for b in stub.bodies if "Translate a given task summary" in b["messages"][1]["content"]]  # type: ignore[index]
     assert generator
@@ -102,13 +133,27 @@ def test_published_wavecoder_recipe_through_the_cli(source_repo: Path, tmp_path:
     assert "Good case 0:\n" + published.WAVECODER_GOOD_CASE in first
     kept = rows(out)
     assert kept and all(r["prompt_version"] == "wavecoder-published" and r["input"] == "" for r in kept)
-    assert "generator filter: instruction not one or two sentences" in proc.stderr or \
-        "discriminator: overall no" in proc.stderr
+    assert (
+        "generator filter: instruction not one or two sentences" in proc.stderr
+        or "discriminator: overall no" in proc.stderr
+    )
 
 
 def test_published_wavecoder_has_generation_prompts_only(source_repo: Path, tmp_path: Path) -> None:
-    proc = synth("wavecoder", "--recipe", "wavecoder", "--task", "repair", "--source", str(source_repo), "-o",
-                 str(tmp_path / "o.jsonl"), "--endpoint", "http://127.0.0.1:9/v1", "--no-decontaminate")
+    proc = synth(
+        "wavecoder",
+        "--recipe",
+        "wavecoder",
+        "--task",
+        "repair",
+        "--source",
+        str(source_repo),
+        "-o",
+        str(tmp_path / "o.jsonl"),
+        "--endpoint",
+        "http://127.0.0.1:9/v1",
+        "--no-decontaminate",
+    )
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
     assert "code generation only; use --recipe gitocto" in proc.stderr
 
@@ -127,10 +172,24 @@ def no_template_model(tiny_model_dir: Path, tmp_path: Path) -> Path:
     return model
 
 
-def test_completion_format_serves_a_model_without_a_chat_template(no_template_model: Path, source_repo: Path,
-                                                                  tmp_path: Path) -> None:
-    common = ["oss-instruct", "--source", str(source_repo), "-n", "2", "--teacher", "hf", "--model",
-              str(no_template_model), "--max-new-tokens", "3", "--no-decontaminate", "--no-execute"]
+def test_completion_format_serves_a_model_without_a_chat_template(
+    no_template_model: Path, source_repo: Path, tmp_path: Path
+) -> None:
+    common = [
+        "oss-instruct",
+        "--source",
+        str(source_repo),
+        "-n",
+        "2",
+        "--teacher",
+        "hf",
+        "--model",
+        str(no_template_model),
+        "--max-new-tokens",
+        "3",
+        "--no-decontaminate",
+        "--no-execute",
+    ]
     chat = synth(*common, "-o", str(tmp_path / "chat.jsonl"))
     assert chat.returncode == 1
     # (transformers prints its own loading bar first; ours is the one error line)
@@ -166,9 +225,15 @@ def test_completion_format_lays_out_the_system_line_and_the_question(source_repo
     from gitocto.synth.teacher import TeacherSpec
 
     backend = RecordingBackend()
-    opts = SynthOptions(source=source_repo, output=tmp_path / "o.jsonl", n=3, recipe="magicoder",
-                        teacher=TeacherSpec(kind="hf", model="plain", prompt_format="completion"),
-                        decontaminate=False, execute=False)
+    opts = SynthOptions(
+        source=source_repo,
+        output=tmp_path / "o.jsonl",
+        n=3,
+        recipe="magicoder",
+        teacher=TeacherSpec(kind="hf", model="plain", prompt_format="completion"),
+        decontaminate=False,
+        execute=False,
+    )
     summary = oss_instruct(opts, backend=backend)  # type: ignore[arg-type]
     assert summary.seeds == 3 and summary.kept == 0
     for prompt in backend.prompts:

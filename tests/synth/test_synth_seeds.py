@@ -35,9 +35,18 @@ def test_seeds_are_reproducible_runs_of_1_to_15_lines(source_repo: Path) -> None
 def test_records_file_gives_new_contents_and_real_fixes(tmp_path: Path) -> None:
     old = "def inc(x):\n    y = x\n    return y - 1\n\n\ndef same(a):\n    b = a\n    return b\n"
     new = "def inc(x):\n    y = x\n    return y + 1\n\n\ndef same(a):\n    b = a\n    return b\n"
-    rows = [{"commit": "a" * 40, "old_file": "m.py", "new_file": "m.py", "old_contents": old, "new_contents": new,
-             "subject": "Fix inc", "lang": "Python"},
-            {"commit": "b" * 40, "old_file": "x.txt", "new_file": "x.txt", "old_contents": "", "new_contents": "hi"}]
+    rows = [
+        {
+            "commit": "a" * 40,
+            "old_file": "m.py",
+            "new_file": "m.py",
+            "old_contents": old,
+            "new_contents": new,
+            "subject": "Fix inc",
+            "lang": "Python",
+        },
+        {"commit": "b" * 40, "old_file": "x.txt", "new_file": "x.txt", "old_contents": "", "new_contents": "hi"},
+    ]
     path = tmp_path / "records.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     files = load_sources(path, parse_langs("all"))
@@ -71,11 +80,25 @@ def test_only_commits_that_look_like_fixes_give_repairs(tmp_path: Path) -> None:
 
     old = "def inc(x):\n    y = x\n    return y - 1\n"
     new = "def inc(x):\n    y = x\n    return y + 1\n"
-    subjects = {"a": "Fix off-by-one in inc", "b": "Refactor inc for readability", "c": "Add prefix option",
-                "d": "Handle the crash on empty input", "e": "inc: BUG when x is negative"}
-    rows = [{"commit": key * 40, "old_file": f"{key}.py", "new_file": f"{key}.py", "old_contents": old,
-             "new_contents": new, "subject": subject, "message": f"{subject}\n\nDetails."}
-            for key, subject in subjects.items()]
+    subjects = {
+        "a": "Fix off-by-one in inc",
+        "b": "Refactor inc for readability",
+        "c": "Add prefix option",
+        "d": "Handle the crash on empty input",
+        "e": "inc: BUG when x is negative",
+    }
+    rows = [
+        {
+            "commit": key * 40,
+            "old_file": f"{key}.py",
+            "new_file": f"{key}.py",
+            "old_contents": old,
+            "new_contents": new,
+            "subject": subject,
+            "message": f"{subject}\n\nDetails.",
+        }
+        for key, subject in subjects.items()
+    ]
     path = tmp_path / "records.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     files = load_sources(path, ["python"])

@@ -12,15 +12,35 @@ from gitocto.synth.state import state_path
 
 
 @pytest.mark.slow
-def test_oss_instruct_against_git_octo_serve(tiny_model_dir: Path, source_repo: Path, tmp_path: Path,
-                                              humanevalpack_dir: Path) -> None:
+def test_oss_instruct_against_git_octo_serve(
+    tiny_model_dir: Path, source_repo: Path, tmp_path: Path, humanevalpack_dir: Path
+) -> None:
     from tests.support.octo_server import running_server
 
     out = tmp_path / "served.jsonl"
     with running_server(tiny_model_dir) as url:
-        cmd = ["git", "octo", "synth", "oss-instruct", "--source", str(source_repo), "-n", "3", "-o", str(out),
-               "--endpoint", url, "--max-new-tokens", "2", "--concurrency", "3", "--data-dir",
-               str(humanevalpack_dir), "--benchmark", "humanevalpack"]
+        cmd = [
+            "git",
+            "octo",
+            "synth",
+            "oss-instruct",
+            "--source",
+            str(source_repo),
+            "-n",
+            "3",
+            "-o",
+            str(out),
+            "--endpoint",
+            url,
+            "--max-new-tokens",
+            "2",
+            "--concurrency",
+            "3",
+            "--data-dir",
+            str(humanevalpack_dir),
+            "--benchmark",
+            "humanevalpack",
+        ]
         first = subprocess.run(cmd, capture_output=True, text=True, check=False)
         assert first.returncode == 0, first.stderr
         # Two tokens end every reply at the limit: the server's finish_reason "length" reaches the parser, so each

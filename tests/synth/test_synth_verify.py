@@ -8,7 +8,7 @@ from gitocto.synth.verify import execute, program
 
 # Written the way teachers write them: each part a complete file of its own, with its own package clause,
 # imports, `public` classes and `main`.
-GO_SOLUTION = '''package main
+GO_SOLUTION = """package main
 
 import (
     "fmt"
@@ -23,8 +23,8 @@ func Shout(s string) string {
 func main() {
     fmt.Println(Shout("hi"))
 }
-'''
-GO_TESTS = '''package main
+"""
+GO_TESTS = """package main
 
 import "testing"
 
@@ -33,8 +33,8 @@ func TestShout(t *testing.T) {
         t.Fatalf("Shout(hi) = %q", got)
     }
 }
-'''
-JAVA_SOLUTION = '''import java.util.*;
+"""
+JAVA_SOLUTION = """import java.util.*;
 
 public class Vowels {
     public static int count(String s) {
@@ -49,8 +49,8 @@ public class Vowels {
         System.out.println(count("hello"));
     }
 }
-'''
-JAVA_TESTS = '''import java.util.*;
+"""
+JAVA_TESTS = """import java.util.*;
 
 public class Main {
     public static void main(String[] args) {
@@ -59,8 +59,8 @@ public class Main {
         }
     }
 }
-'''
-CPP_SOLUTION = '''#include <iostream>
+"""
+CPP_SOLUTION = """#include <iostream>
 
 int twice(int x) { return 2 * x; }
 
@@ -68,15 +68,15 @@ int main() {
     std::cout << twice(2) << std::endl;
     return 0;
 }
-'''
-CPP_TESTS = '''#include <cassert>
+"""
+CPP_TESTS = """#include <cassert>
 
 int main() {
     assert(twice(3) == 6);
     return 0;
 }
-'''
-JS_SOLUTION = '''const assert = require('assert');
+"""
+JS_SOLUTION = """const assert = require('assert');
 
 function add(a, b) {
   assert(typeof a === 'number');
@@ -84,13 +84,17 @@ function add(a, b) {
 }
 
 module.exports = { add };
-'''
-JS_TESTS = '''const assert = require('assert');
+"""
+JS_TESTS = """const assert = require('assert');
 
 assert.strictEqual(add(1, 2), 3);
-'''
-SAMPLES = {"go": (GO_SOLUTION, GO_TESTS), "java": (JAVA_SOLUTION, JAVA_TESTS), "cpp": (CPP_SOLUTION, CPP_TESTS),
-           "javascript": (JS_SOLUTION, JS_TESTS)}
+"""
+SAMPLES = {
+    "go": (GO_SOLUTION, GO_TESTS),
+    "java": (JAVA_SOLUTION, JAVA_TESTS),
+    "cpp": (CPP_SOLUTION, CPP_TESTS),
+    "javascript": (JS_SOLUTION, JS_TESTS),
+}
 
 
 def test_go_imports_merge_into_one_block_at_the_top() -> None:
@@ -120,8 +124,12 @@ def test_cpp_keeps_only_the_tests_main_and_js_tests_get_their_own_scope() -> Non
 def test_samples_pass_in_the_sandbox_and_wrong_ones_fail() -> None:
     records = [{"lang": lang, "solution_code": solution, "tests": tests} for lang, (solution, tests) in SAMPLES.items()]
     # The same samples with a wrong answer: they compile and run, and their tests catch it.
-    wrong = {"go": ('"!"', '"?"'), "java": ("n++", "n += 2"), "cpp": ("2 * x", "3 * x"),
-             "javascript": ("a + b", "a - b")}
+    wrong = {
+        "go": ('"!"', '"?"'),
+        "java": ("n++", "n += 2"),
+        "cpp": ("2 * x", "3 * x"),
+        "javascript": ("a + b", "a - b"),
+    }
     broken = [{**r, "solution_code": r["solution_code"].replace(*wrong[r["lang"]])} for r in records]
     outcome = execute(records + broken, workers=2)
     assert outcome == [(True, "passed")] * 4 + [(False, "failed")] * 4

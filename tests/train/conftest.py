@@ -25,11 +25,16 @@ def make_config(tiny_model_dir: Path, tmp_path: Path) -> Callable[..., TrainConf
 
     def factory(**overrides: Any) -> TrainConfig:
         base: dict[str, Any] = {
-            "model": str(tiny_model_dir), "output": str(tmp_path / "out"), "seq_len": 128, "batch_size": 4,
-            "lr": 3e-3, "max_steps": 4, "warmup_steps": 0, "lr_scheduler": "constant",
+            "model": str(tiny_model_dir),
+            "output": str(tmp_path / "out"),
+            "seq_len": 128,
+            "batch_size": 4,
+            "lr": 3e-3,
+            "max_steps": 4,
+            "warmup_steps": 0,
+            "lr_scheduler": "constant",
         }
         base.update(overrides)
         return build_config(base, {})
 
     return factory
-

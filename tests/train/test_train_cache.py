@@ -25,8 +25,9 @@ def varied_records(n: int) -> list[dict[str, Any]]:
     """Commit records from a few tokens to tens of thousands of characters, with long runs of blanks."""
     rows = []
     for i in range(n):
-        body = "".join(f"def f{j}(x):\n{' ' * (4 + j % 40)}return x + {j}  # {'é' * (j % 3)}\n"
-                       for j in range((i * 37) % 400))
+        body = "".join(
+            f"def f{j}(x):\n{' ' * (4 + j % 40)}return x + {j}  # {'é' * (j % 3)}\n" for j in range((i * 37) % 400)
+        )
         rows.append({**commit_record(i), "old_contents": body[: (i * 911) % 9000], "new_contents": body or "x = 1\n"})
     return rows
 
@@ -35,8 +36,10 @@ def edge_records(tokenizer: Any) -> list[dict[str, Any]]:
     """Prompts of every length around seq_len, and answers of the vocabulary's longest entry over and over, whose
     characters per token come close to the bound (the cases where a loose cut or skip would change samples)."""
     longest = tokenizer.convert_tokens_to_string([max(tokenizer.get_vocab(), key=len)])
-    return [{**commit_record(j), "old_contents": "y = x + 1\n" * j, "new_contents": longest * (j * 7 % 300 + 1)}
-            for j in range(0, 120, 2)]
+    return [
+        {**commit_record(j), "old_contents": "y = x + 1\n" * j, "new_contents": longest * (j * 7 % 300 + 1)}
+        for j in range(0, 120, 2)
+    ]
 
 
 @pytest.fixture
@@ -91,18 +94,26 @@ def test_no_bound_where_a_tokenizer_can_shorten_text(tokenizer: Any) -> None:
 
 @pytest.mark.parametrize("overlong", ["drop", "truncate"])
 @pytest.mark.parametrize("seq_len", [64, 256])
-def test_skipping_and_cutting_before_tokenizing_changes_no_sample(
-    tokenizer: Any, overlong: str, seq_len: int
-) -> None:
+def test_skipping_and_cutting_before_tokenizing_changes_no_sample(tokenizer: Any, overlong: str, seq_len: int) -> None:
     rows = varied_records(60) + edge_records(tokenizer)
     bound = max_token_chars(backend_spec(tokenizer))
     plain: Counter[str] = Counter()
-    expected = build_samples(rows, fmt="octocoder", kind="commit", tokenizer=tokenizer, seq_len=seq_len,
-                             overlong=overlong, skipped=plain)
+    expected = build_samples(
+        rows, fmt="octocoder", kind="commit", tokenizer=tokenizer, seq_len=seq_len, overlong=overlong, skipped=plain
+    )
     skipped: Counter[str] = Counter()
     early: Counter[str] = Counter()
-    got = build_samples(rows, fmt="octocoder", kind="commit", tokenizer=tokenizer, seq_len=seq_len,
-                        overlong=overlong, skipped=skipped, bound=bound, early=early)
+    got = build_samples(
+        rows,
+        fmt="octocoder",
+        kind="commit",
+        tokenizer=tokenizer,
+        seq_len=seq_len,
+        overlong=overlong,
+        skipped=skipped,
+        bound=bound,
+        early=early,
+    )
     assert got == expected and skipped == plain
     assert sum(early.values()) > 0  # some records really were dropped without tokenizing
     assert all(skipped[why] >= n for why, n in early.items())
@@ -207,8 +218,9 @@ def test_log_names_the_precision_and_each_step_once(
     assert "took the samples of 1 file" in err and "tokenized 1 file" not in err
 
 
-@pytest.mark.parametrize(("ours", "theirs"), [("cosine", "cosine"), ("linear", "linear"),
-                                              ("constant", "constant_with_warmup")])
+@pytest.mark.parametrize(
+    ("ours", "theirs"), [("cosine", "cosine"), ("linear", "linear"), ("constant", "constant_with_warmup")]
+)
 def test_schedules_follow_transformers(ours: str, theirs: str) -> None:
     import torch
     from transformers import get_scheduler
@@ -225,6 +237,7 @@ def test_schedules_follow_transformers(ours: str, theirs: str) -> None:
         return out
 
     mine = lrs(lambda opt: make_scheduler(opt, ours, 5, 25))
-    assert mine == pytest.approx(lrs(lambda opt: get_scheduler(theirs, opt, num_warmup_steps=5,
-                                                               num_training_steps=25)), abs=1e-12)
+    assert mine == pytest.approx(
+        lrs(lambda opt: get_scheduler(theirs, opt, num_warmup_steps=5, num_training_steps=25)), abs=1e-12
+    )
     assert len(set(mine)) > (2 if ours == "constant" else 20)

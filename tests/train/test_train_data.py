@@ -129,8 +129,7 @@ def test_shipped_recipes_are_valid() -> None:
         ({"lr": "1e-4"}, "'lr' must be a number, not '1e-4' (YAML reads 1e-4 as text: write 1.0e-4)"),
     ],
 )
-def test_config_values_of_the_wrong_type_name_the_key(tmp_path: Path, values: dict[str, object],
-                                                      message: str) -> None:
+def test_config_values_of_the_wrong_type_name_the_key(tmp_path: Path, values: dict[str, object], message: str) -> None:
     import yaml
 
     recipe = tmp_path / "r.yaml"
@@ -141,8 +140,18 @@ def test_config_values_of_the_wrong_type_name_the_key(tmp_path: Path, values: di
 
 
 def test_config_accepts_ints_for_floats_and_a_string_for_lists() -> None:
-    config = build_config({"model": "m", "data": [{"path": "x", "weight": 2}], "output": "o", "epochs": 3, "lr": 1,
-                           "report_to": "tensorboard", "lora_target_modules": ["q_proj", "v_proj"]}, {})
+    config = build_config(
+        {
+            "model": "m",
+            "data": [{"path": "x", "weight": 2}],
+            "output": "o",
+            "epochs": 3,
+            "lr": 1,
+            "report_to": "tensorboard",
+            "lora_target_modules": ["q_proj", "v_proj"],
+        },
+        {},
+    )
     assert config.epochs == 3.0 and isinstance(config.epochs, float) and isinstance(config.lr, float)
     assert config.data[0].weight == 2.0 and config.report_to == ["tensorboard"]
     assert config.lora_target_modules == ["q_proj", "v_proj"]

@@ -22,17 +22,60 @@ pytestmark = pytest.mark.slow
 def test_two_processes_match_one(
     make_config: Callable[..., TrainConfig], commits_file: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    args = ["--model", str(tiny_model_dir), "--data", str(commits_file), "--max-steps", "3", "--seq-len", "128",
-            "--batch-size", "2", "--eval-fraction", "0.2", "--lr", "3e-3", "--peak-tflops", "1"]
+    args = [
+        "--model",
+        str(tiny_model_dir),
+        "--data",
+        str(commits_file),
+        "--max-steps",
+        "3",
+        "--seq-len",
+        "128",
+        "--batch-size",
+        "2",
+        "--eval-fraction",
+        "0.2",
+        "--lr",
+        "3e-3",
+        "--peak-tflops",
+        "1",
+    ]
     env = {**os.environ, "ACCELERATE_USE_CPU": "true", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "gitocto",
-         "train", *args, "--grad-accum", "1", "--output", str(tmp_path / "ddp")],
-        capture_output=True, text=True, check=False, env=env, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "gitocto",
+            "train",
+            *args,
+            "--grad-accum",
+            "1",
+            "--output",
+            str(tmp_path / "ddp"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    single = make_config(data=[str(commits_file)], max_steps=3, batch_size=2, eval_fraction=0.2, lr=3e-3,
-                         grad_accum=2, lr_scheduler="cosine", peak_tflops=1.0, output=str(tmp_path / "one"))
+    single = make_config(
+        data=[str(commits_file)],
+        max_steps=3,
+        batch_size=2,
+        eval_fraction=0.2,
+        lr=3e-3,
+        grad_accum=2,
+        lr_scheduler="cosine",
+        peak_tflops=1.0,
+        output=str(tmp_path / "one"),
+    )
     assert train(single) == 0
     ddp, one = metrics(tmp_path / "ddp"), metrics(tmp_path / "one")
     assert [m["step"] for m in ddp] == [m["step"] for m in one] == [1, 2, 3]

@@ -21,8 +21,14 @@ pytestmark = pytest.mark.slow
 
 
 def git_octo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gitocto", *args], cwd=cwd, capture_output=True, text=True,
-                          check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "gitocto", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def test_extracted_repository_to_saved_model(make_repo: Callable[[str], Any], tmp_path: Path) -> None:
@@ -38,9 +44,22 @@ def test_extracted_repository_to_saved_model(make_repo: Callable[[str], Any], tm
     assert extracted.returncode == 0, extracted.stderr
     data = tmp_path / "commits.parquet"
     assert make_tiny([str(tmp_path / "tiny"), "--data", str(data)]) == 0
-    proc = git_octo("train", "--config", str(ROOT / "train" / "tiny-cpu.yaml"), "--model", str(tmp_path / "tiny"),
-                    "--data", str(data), "--output", str(tmp_path / "out"), "--max-steps", "4", "--save-every", "2",
-                    cwd=tmp_path)
+    proc = git_octo(
+        "train",
+        "--config",
+        str(ROOT / "train" / "tiny-cpu.yaml"),
+        "--model",
+        str(tmp_path / "tiny"),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "out"),
+        "--max-steps",
+        "4",
+        "--save-every",
+        "2",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "saved the model to" in proc.stderr and "Traceback" not in proc.stderr
     assert "records ->" in proc.stderr

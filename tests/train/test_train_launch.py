@@ -88,14 +88,43 @@ def test_a_deepspeed_value_that_disagrees_with_the_recipe_is_an_error() -> None:
 @pytest.mark.slow
 def test_the_shipped_deepspeed_config_trains(commits_file: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
     pytest.importorskip("deepspeed")  # not a dependency: CI has no DeepSpeed, a developer may
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+    }
     proc = subprocess.run(
-        [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(ROOT / "train" /
-         "accelerate-deepspeed.yaml"), "--num_processes", "1", "--mixed_precision", "no", "-m", "gitocto", "train",
-         "--model", str(tiny_model_dir), "--data", str(commits_file), "--max-steps", "2", "--seq-len", "128",
-         "--batch-size", "2", "--output", str(tmp_path / "out")],
-        capture_output=True, text=True, check=False, env=env, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "accelerate.commands.launch",
+            "--config_file",
+            str(ROOT / "train" / "accelerate-deepspeed.yaml"),
+            "--num_processes",
+            "1",
+            "--mixed_precision",
+            "no",
+            "-m",
+            "gitocto",
+            "train",
+            "--model",
+            str(tiny_model_dir),
+            "--data",
+            str(commits_file),
+            "--max-steps",
+            "2",
+            "--seq-len",
+            "128",
+            "--batch-size",
+            "2",
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert [m["step"] for m in metrics(tmp_path / "out")] == [1, 2]

@@ -40,29 +40,56 @@ def test_loss_drops_on_a_repeated_batch(make_config: Callable[..., TrainConfig],
 
 
 def test_resume_continues_exactly(make_config: Callable[..., TrainConfig], commits_file: Path, tmp_path: Path) -> None:
-    straight = make_config(data=[str(commits_file)], max_steps=4, save_every=2, batch_size=2,
-                           output=str(tmp_path / "a"), lr_scheduler="cosine", warmup_steps=1)
+    straight = make_config(
+        data=[str(commits_file)],
+        max_steps=4,
+        save_every=2,
+        batch_size=2,
+        output=str(tmp_path / "a"),
+        lr_scheduler="cosine",
+        warmup_steps=1,
+    )
     assert train(straight) == 0
     ckpt = tmp_path / "a" / "checkpoints" / "step-00000002"
     assert json.loads((ckpt / "trainer_state.json").read_text())["step"] == 2
 
-    resumed = make_config(data=[str(commits_file)], max_steps=4, save_every=2, batch_size=2,
-                          output=str(tmp_path / "b"), lr_scheduler="cosine", warmup_steps=1, resume=str(ckpt))
+    resumed = make_config(
+        data=[str(commits_file)],
+        max_steps=4,
+        save_every=2,
+        batch_size=2,
+        output=str(tmp_path / "b"),
+        lr_scheduler="cosine",
+        warmup_steps=1,
+        resume=str(ckpt),
+    )
     assert train(resumed) == 0
     a, b = metrics(tmp_path / "a"), metrics(tmp_path / "b")
     assert [m["step"] for m in b] == [3, 4]
     assert [v for m in b for v in (m["loss"], m["lr"])] == pytest.approx(
-        [v for m in a[2:] for v in (m["loss"], m["lr"])], rel=1e-6)
+        [v for m in a[2:] for v in (m["loss"], m["lr"])], rel=1e-6
+    )
     wa, wb = weights(tmp_path / "a"), weights(tmp_path / "b")
     assert all(torch.allclose(wa[k], wb[k], atol=1e-6) for k in wa)
 
     # --resume alone takes the newest checkpoint of the output directory; changed data is refused.
-    assert train(make_config(data=[str(commits_file)], max_steps=4, batch_size=2, output=str(tmp_path / "a"),
-                             lr_scheduler="cosine", warmup_steps=1, resume="latest")) == 0
+    assert (
+        train(
+            make_config(
+                data=[str(commits_file)],
+                max_steps=4,
+                batch_size=2,
+                output=str(tmp_path / "a"),
+                lr_scheduler="cosine",
+                warmup_steps=1,
+                resume="latest",
+            )
+        )
+        == 0
+    )
     other = write_jsonl(tmp_path / "other.jsonl", [commit_record(i) for i in range(30, 50)])
     with pytest.raises(OctoError, match="training data or its settings"):
-        train(make_config(data=[str(other)], max_steps=4, batch_size=2, output=str(tmp_path / "c"),
-                          resume=str(ckpt)))
+        train(make_config(data=[str(other)], max_steps=4, batch_size=2, output=str(tmp_path / "c"), resume=str(ckpt)))
 
 
 def test_an_epochs_last_short_step_trains_the_rest(
@@ -80,8 +107,16 @@ def test_an_epochs_last_short_step_trains_the_rest(
         return real_batch(self, micro_batch, pad_id)
 
     monkeypatch.setattr(Run, "batch", recording)
-    common = {"data": [str(data)], "max_steps": None, "epochs": 2, "packing": False, "batch_size": 1,
-              "grad_accum": 4, "save_every": 1, "lr_scheduler": "cosine"}
+    common = {
+        "data": [str(data)],
+        "max_steps": None,
+        "epochs": 2,
+        "packing": False,
+        "batch_size": 1,
+        "grad_accum": 4,
+        "save_every": 1,
+        "lr_scheduler": "cosine",
+    }
     config = make_config(**common, output=str(tmp_path / "a"))
     assert train(config) == 0
     assert [m["step"] for m in metrics(tmp_path / "a")] == [1, 2, 3, 4]
@@ -95,15 +130,22 @@ def test_an_epochs_last_short_step_trains_the_rest(
     assert train(make_config(**common, output=str(tmp_path / "b"), resume=str(ckpt))) == 0
     a, b = metrics(tmp_path / "a"), metrics(tmp_path / "b")
     assert [v for m in b for v in (m["loss"], m["lr"])] == pytest.approx(
-        [v for m in a[2:] for v in (m["loss"], m["lr"])], rel=1e-6)
+        [v for m in a[2:] for v in (m["loss"], m["lr"])], rel=1e-6
+    )
 
 
 def test_resuming_a_finished_run_does_nothing_twice(
     make_config: Callable[..., TrainConfig], commits_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "done"
-    common = {"data": [str(commits_file)], "max_steps": 2, "save_every": 2, "batch_size": 2, "eval_fraction": 0.2,
-              "output": str(out)}
+    common = {
+        "data": [str(commits_file)],
+        "max_steps": 2,
+        "save_every": 2,
+        "batch_size": 2,
+        "eval_fraction": 0.2,
+        "output": str(out),
+    }
     assert train(make_config(**common)) == 0
     lines = (out / "metrics.jsonl").read_text()
     assert [m["step"] for m in metrics(out)] == [1, 2] and "eval_loss" in metrics(out)[-1]
@@ -138,8 +180,9 @@ def test_saved_model_loads_and_generates(make_config: Callable[..., TrainConfig]
 def test_lora_trains_only_adapter_weights(
     make_config: Callable[..., TrainConfig], commits_file: Path, tiny_model_dir: Path
 ) -> None:
-    peft_model = apply_lora(load_model(str(tiny_model_dir), attn_implementation="sdpa", vocab_size=0),
-                            8, 16, 0.0, "all-linear", [])
+    peft_model = apply_lora(
+        load_model(str(tiny_model_dir), attn_implementation="sdpa", vocab_size=0), 8, 16, 0.0, "all-linear", []
+    )
     trainable = [n for n, p in peft_model.named_parameters() if p.requires_grad]
     assert trainable and all("lora_" in n for n in trainable)
 
@@ -156,9 +199,11 @@ def test_lora_trains_only_adapter_weights(
 def test_mixed_sources_and_counted_skips(
     make_config: Callable[..., TrainConfig], commits_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    synth = write_jsonl(tmp_path / "synth.jsonl", [
-        {"instruction": f"Write add number {i}.", "response": "def add(a, b):\n    return a + b\n"} for i in range(6)
-    ] + [{"instruction": "Nothing", "response": None}, {"instruction": "Huge", "response": "x = 1\n" * 300}])
+    synth = write_jsonl(
+        tmp_path / "synth.jsonl",
+        [{"instruction": f"Write add number {i}.", "response": "def add(a, b):\n    return a + b\n"} for i in range(6)]
+        + [{"instruction": "Nothing", "response": None}, {"instruction": "Huge", "response": "x = 1\n" * 300}],
+    )
     config = make_config(data=[str(commits_file), f"{synth}:3"], max_steps=2)
     assert train(config) == 0
     err = capsys.readouterr().err
@@ -183,12 +228,16 @@ def test_bad_input_is_a_one_line_error(
         (["--model", str(tmp_path / "missing-model"), "--data", str(commits_file)], "model path does not exist"),
         (["--model", str(tiny_model_dir), "--data", str(wrong)], "missing columns: need subject"),
         (["--model", str(tiny_model_dir), "--data", str(empty)], "no training samples left from 0 records"),
-        (["--model", str(tiny_model_dir), "--data", str(commits_file), "--seq-len", "16"],
-         "no training samples left from 24 records (24 longer than seq_len (16 tokens))"),
+        (
+            ["--model", str(tiny_model_dir), "--data", str(commits_file), "--seq-len", "16"],
+            "no training samples left from 24 records (24 longer than seq_len (16 tokens))",
+        ),
         (["--model", str(tiny_model_dir), "--data", str(tmp_path / "nope.jsonl")], "data file not found"),
         (["--model", str(tiny_model_dir), "--data", str(commits_file), "--report-to", "nosuch"], "unknown tracker"),
-        (["--model", str(tiny_model_dir), "--data", str(commits_file), "--output", str(tmp_path / "used")],
-         "already holds a training run; pass --resume"),
+        (
+            ["--model", str(tiny_model_dir), "--data", str(commits_file), "--output", str(tmp_path / "used")],
+            "already holds a training run; pass --resume",
+        ),
     ]
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "metrics.jsonl").write_text("{}\n")
@@ -203,8 +252,9 @@ def test_bad_input_is_a_one_line_error(
 def test_the_real_binary_reports_bad_config(tmp_path: Path) -> None:
     recipe = tmp_path / "r.yaml"
     recipe.write_text("model: m\nlearning_rate: 1\n")
-    proc = subprocess.run([sys.executable, "-m", "gitocto", "train", "--config", str(recipe)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitocto", "train", "--config", str(recipe)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"git octo: error: {recipe}: unknown key 'learning_rate'"
 

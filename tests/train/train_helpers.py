@@ -28,7 +28,6 @@ def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return path
 
 
-
 def metrics(output: Path) -> list[dict[str, Any]]:
     """The per-step metrics a run wrote."""
     lines = (output / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
