@@ -95,7 +95,7 @@ def run_ray(sources: list[str], work: Path, workers: int) -> tuple[float, float,
     import ray
 
     from gitocto.extract.options import ExtractOptions
-    from gitocto.scale.ray_engine import run_on_ray
+    from gitocto.extract.ray_engine import run_on_ray
 
     out, cache = work / f"out-ray{workers}", work / f"cache-ray{workers}"
     shutil.rmtree(out, ignore_errors=True)

@@ -71,7 +71,7 @@ def extract_many(
     check_same_run(out_dir / STATE_DIR, run_settings(options), f"{out_dir} holds shards")
     cache = (cache_dir or clone_cache()).absolute()
     if engine == "ray":
-        from gitocto.scale.ray_engine import run_on_ray
+        from gitocto.extract.ray_engine import run_on_ray
 
         # A local Ray gets every core unless --workers says otherwise.
         workers = options.workers if options.workers > 1 else (os.cpu_count() or 1)

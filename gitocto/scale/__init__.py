@@ -1,1 +1,2 @@
-"""Beyond one machine: extraction on Ray, and the corpus files that dedup and stats read and write."""
+"""Ray for commands that scale out (extract and dedup): starting or joining a cluster, and its size. The work each
+command sends to Ray lives with that command (`gitocto.extract.ray_engine`, `gitocto.dedup`)."""

@@ -36,7 +36,7 @@ def _quiet() -> tuple[Console, io.StringIO]:
 @pytest.fixture
 def ray_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """What `extract_many` hands the Ray engine, recorded instead of run."""
-    from gitocto.scale import ray_engine
+    from gitocto.extract import ray_engine
 
     calls: list[tuple[Any, ...]] = []
 

@@ -71,7 +71,7 @@ def test_dedup_on_ray_equals_local(planted_corpus: tuple[Path, list[dict[str, An
 def test_ray_extract_equals_local_and_resumes(make_repo: Any, tmp_path: Path) -> None:
     shard = pytest.importorskip("gitocto.extract.shard")
     from gitocto.extract.options import ExtractOptions
-    from gitocto.scale.ray_engine import run_on_ray
+    from gitocto.extract.ray_engine import run_on_ray
 
     sources = [f"file://{r.path}" for r in _repos(make_repo, 2)]
     options = ExtractOptions()
@@ -97,7 +97,7 @@ def test_ray_extract_equals_local_and_resumes(make_repo: Any, tmp_path: Path) ->
 def test_killed_worker_leaves_no_partial_shard_and_run_continues(make_repo: Any, tmp_path: Path) -> None:
     pytest.importorskip("gitocto.extract.shard")
     from gitocto.extract.options import ExtractOptions
-    from gitocto.scale.ray_engine import run_on_ray
+    from gitocto.extract.ray_engine import run_on_ray
 
     repos = _repos(make_repo, 2)
     victim = f"file://{repos[0].path}"
@@ -139,7 +139,7 @@ def test_killed_worker_leaves_no_partial_shard_and_run_continues(make_repo: Any,
 def test_failed_clone_and_broken_repo_are_reported(make_repo: Any, tmp_path: Path) -> None:
     pytest.importorskip("gitocto.extract.shard")
     from gitocto.extract.options import ExtractOptions
-    from gitocto.scale.ray_engine import run_on_ray
+    from gitocto.extract.ray_engine import run_on_ray
 
     good = _repos(make_repo, 1)[0]
     broken = tmp_path / "broken"
