@@ -7,8 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
-
 from gitocto import console as out
 from gitocto import hub
 from gitocto.bench.check import check_command
@@ -117,7 +115,6 @@ def run(opts: Options) -> int:
     tasks = parse_tasks(opts.task)
     if opts.prompt_format == "continue" and set(tasks) != {"synthesize"}:
         raise OctoError("the continue prompt format fits only --task synthesize")
-    console = out.console()
     problems: dict[str, list[Problem]] = {lang: load_problems(lang, opts.data_dir, opts.limit) for lang in langs}
     gen_path, exec_path = side_files(opts.output)
     if opts.generations is not None:
@@ -144,7 +141,7 @@ def run(opts: Options) -> int:
         from gitocto.backends import make_backend
 
         backend = make_backend(opts.backend or "", model=opts.model, endpoint=opts.endpoint, timeout=opts.timeout)
-    with Progress(console=console, transient=True) as progress:
+    with out.progress() as progress:
         if backend is not None:
             config = replace(config, model=_model_name(opts.model, backend))
             generate(backend, problems, tasks, config, generations, progress)
@@ -176,8 +173,8 @@ def run(opts: Options) -> int:
     if backend is not None and opts.max_length is not None and prompt_tokens(backend, "x") is None:
         payload["max_length_approximate"] = True
     write_results(opts.output, payload)
-    print_results(results, label, out.console(err=False), payload)
+    print_results(results, label, run=payload)
     if opts.plot is not None:
         plot_results(results, label, opts.plot, paper=paper_rows_hidden(results, payload) is None)
-    console.print(f"results written to {opts.output}")
+    out.line(f"results written to {opts.output}", err=True)
     return 0

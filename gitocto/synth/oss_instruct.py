@@ -207,12 +207,11 @@ def oss_instruct(opts: SynthOptions, backend: Backend | None = None, console: Co
     return summary
 
 
-def print_summary(summary: Summary, output: Path, console: Console | None = None) -> None:
+def print_summary(summary: Summary, output: Path) -> None:
     """The run report on stderr."""
-    console = console or out.console()
     for line in summary.lines():
-        console.print(line, markup=False, highlight=False)
-    console.print(f"wrote {output}", markup=False, highlight=False)
+        out.line(line, err=True)
+    out.line(f"wrote {output}", err=True)
 
 
 def oss_instruct_command(opts: SynthOptions) -> int:
