@@ -19,11 +19,17 @@ import click
 from gitocto import __version__, console, hub
 from gitocto.backends.base import BACKEND_KINDS
 from gitocto.backends.command import DTYPES
+from gitocto.bench import options as bench_options
 from gitocto.committime.settings import MSG_BACKENDS
 from gitocto.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, OctoError
+from gitocto.execution import POLICIES as SANDBOX_POLICIES
 from gitocto.extract.options import FILTERS
 from gitocto.hooks.install import HOOK_NAMES
 from gitocto.man import ensure_installed as ensure_man_page
+from gitocto.records import FORMATS as SHARD_FORMATS
+from gitocto.scale import ENGINES
+from gitocto.synth import options as synth_options
+from gitocto.synth.prompts import TASKS as WAVECODER_TASKS
 from gitocto.train import config as train_config
 
 # A teacher is any generating backend; openai, the default, is listed first.
@@ -101,7 +107,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "shard_format",
-    type=click.Choice(["parquet", "jsonl", "jsonl.gz"]),
+    type=click.Choice(SHARD_FORMATS),
     default="parquet",
     show_default=True,
     help="Format of the shards when -o is a directory.",
@@ -114,7 +120,7 @@ def cli() -> None:
 )
 @click.option(
     "--engine",
-    type=click.Choice(["local", "ray"]),
+    type=click.Choice(ENGINES),
     default="local",
     show_default=True,
     help="Run repositories in local processes or as Ray tasks (one shard per repository in -o DIR).",
@@ -186,7 +192,7 @@ def extract_command(
     "--prompt-format",
     default="octocoder",
     show_default=True,
-    type=click.Choice(["octocoder", "instruct", "continue", "chat"]),
+    type=click.Choice(bench_options.PROMPT_FORMATS),
     help="How prompts are laid out.",
 )
 @click.option("--n-samples", default=1, show_default=True, type=int, help="Samples per problem.")
@@ -208,7 +214,7 @@ def extract_command(
 )
 @click.option(
     "--check",
-    type=click.Choice(["canonical", "buggy"]),
+    type=click.Choice(bench_options.CHECKS),
     default=None,
     help="Run the dataset's own solutions: canonical must all pass, buggy must all fail.",
 )
@@ -226,14 +232,14 @@ def extract_command(
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
 @click.option(
     "--sandbox",
-    type=click.Choice(["auto", "strict"]),
+    type=click.Choice(SANDBOX_POLICIES),
     default="auto",
     show_default=True,
     help="strict: refuse to run programs where bubblewrap cannot isolate them (auto warns and falls back).",
 )
 @click.option(
     "--protocol",
-    type=click.Choice(["paper"]),
+    type=click.Choice(list(bench_options.PROTOCOLS)),
     default=None,
     help="paper: n=20, temperature 0.2, top-p 0.95, 2048 tokens of prompt + answer (overrides those flags).",
 )
@@ -589,7 +595,7 @@ def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
             ),
             click.option(
                 "--prompt-format",
-                type=click.Choice(["chat", "completion"]),
+                type=click.Choice(synth_options.TEACHER_PROMPT_FORMATS),
                 default="chat",
                 show_default=True,
                 help="chat: the teacher's chat template; completion: plain prompts, for a model without one.",
@@ -637,7 +643,7 @@ def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
             ),
             click.option(
                 "--sandbox",
-                type=click.Choice(["auto", "strict"]),
+                type=click.Choice(SANDBOX_POLICIES),
                 default="auto",
                 show_default=True,
                 help="strict: refuse to run tests where bubblewrap cannot isolate them (auto warns, falls back).",
@@ -657,7 +663,7 @@ def synth_group() -> None:
 @_synth_options
 @click.option(
     "--recipe",
-    type=click.Choice(["gitocto", "magicoder"]),
+    type=click.Choice(synth_options.OSS_INSTRUCT_RECIPES),
     default="gitocto",
     show_default=True,
     help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.",
@@ -672,7 +678,7 @@ def synth_oss_instruct_command(**flags: Any) -> int:
 @synth_group.command("wavecoder")
 @click.option(
     "--task",
-    type=click.Choice(["generation", "summarization", "repair", "translation"]),
+    type=click.Choice(list(WAVECODER_TASKS)),
     default="generation",
     show_default=True,
     help="The WaveCoder task to build examples for.",
@@ -686,7 +692,7 @@ def synth_oss_instruct_command(**flags: Any) -> int:
 @click.option("--discriminator-endpoint", default=None, help="A different OpenAI-compatible server judges them.")
 @click.option(
     "--recipe",
-    type=click.Choice(["gitocto", "wavecoder"]),
+    type=click.Choice(synth_options.WAVECODER_RECIPES),
     default="gitocto",
     show_default=True,
     help="gitocto: our sectioned prompts, checklist and tests; wavecoder: microsoft/WaveCoder as published "
@@ -764,7 +770,7 @@ def decontaminate_command(
 @click.option("--seed", default=1, show_default=True, type=int, help="MinHash seed.")
 @click.option(
     "--engine",
-    type=click.Choice(["local", "ray"]),
+    type=click.Choice(ENGINES),
     default="local",
     show_default=True,
     help="Compute signatures in this process or as Ray tasks (same result).",

@@ -12,7 +12,8 @@ from gitocto import hub
 from gitocto.bench.check import check_command
 from gitocto.bench.data import Problem, load_problems, parse_langs
 from gitocto.bench.generate import GENERATION_KEY, GenerationConfig, generate, prompt_tokens
-from gitocto.bench.prompts import PROMPT_FORMATS, parse_tasks
+from gitocto.bench.options import PROMPT_FORMATS, PROTOCOLS
+from gitocto.bench.prompts import parse_tasks
 from gitocto.bench.report import paper_rows_hidden, plot_results, print_results, write_results
 from gitocto.bench.score import EXECUTION_KEY, score
 from gitocto.bench.store import JsonlStore
@@ -51,7 +52,6 @@ class Options:
 
 # The paper's protocol (bigcode-evaluation-harness as the OctoPack paper ran it): 20 samples at temperature 0.2 and
 # top-p 0.95, at most 2048 tokens of prompt plus answer.
-PROTOCOLS = {"paper": {"n_samples": 20, "temperature": 0.2, "top_p": 0.95, "max_length": 2048}}
 
 
 def apply_protocol(opts: Options) -> Options:
