@@ -12,7 +12,6 @@ import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -503,18 +502,66 @@ def hooks_uninstall_command(names: tuple[str, ...]) -> int:
 @click.option("--peak-tflops", type=float, help="Device peak TFLOP/s for MFU when the device is not in the table.")
 @click.option("--bench", "bench_args", help="After training run `git octo bench --model OUTPUT <ARGS>`.")
 def train_command(
+    *,
     config_path: str | None,
-    fmt: str | None,
-    bench_args: str | None,
+    model: str | None,
     data: tuple[str, ...],
+    output: str | None,
+    fmt: str | None,
+    max_steps: int | None,
+    epochs: float | None,
+    seq_len: int | None,
+    lr: float | None,
+    batch_size: int | None,
+    grad_accum: int | None,
+    lora: bool | None,
+    packing: bool | None,
+    overlong: str | None,
+    precision: str | None,
+    gradient_checkpointing: bool | None,
+    optim: str | None,
+    save_every: int | None,
+    resume: str | None,
+    eval_fraction: float | None,
+    eval_every: int | None,
+    log_every: int | None,
+    seed: int | None,
     report_to: tuple[str, ...],
-    **flags: Any,
+    peak_tflops: float | None,
+    bench_args: str | None,
 ) -> int:
     """Finetune a causal code LM on commit records and instruction data (loss on the answer only)."""
     from gitocto.train import command
 
     return command.run(
-        command.Options(config_path=config_path, format=fmt, bench=bench_args, data=data, report_to=report_to, **flags)
+        command.Options(
+            config_path=config_path,
+            model=model,
+            data=data,
+            output=output,
+            format=fmt,
+            max_steps=max_steps,
+            epochs=epochs,
+            seq_len=seq_len,
+            lr=lr,
+            batch_size=batch_size,
+            grad_accum=grad_accum,
+            lora=lora,
+            packing=packing,
+            overlong=overlong,
+            precision=precision,
+            gradient_checkpointing=gradient_checkpointing,
+            optim=optim,
+            save_every=save_every,
+            resume=resume,
+            eval_fraction=eval_fraction,
+            eval_every=eval_every,
+            log_every=log_every,
+            seed=seed,
+            report_to=report_to,
+            peak_tflops=peak_tflops,
+            bench=bench_args,
+        )
     )
 
 
@@ -668,11 +715,64 @@ def synth_group() -> None:
     show_default=True,
     help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.",
 )
-def synth_oss_instruct_command(**flags: Any) -> int:
+def synth_oss_instruct_command(
+    *,
+    source: Path,
+    rev: str,
+    output: Path,
+    n: int,
+    seed: int,
+    langs: str,
+    teacher_kind: str,
+    model: str | None,
+    endpoint: str | None,
+    concurrency: int,
+    max_retries: int,
+    timeout: float | None,
+    temperature: float | None,
+    max_new_tokens: int | None,
+    prompt_format: str,
+    tests: bool,
+    execute: bool,
+    decontaminate: bool,
+    benchmarks: tuple[str, ...],
+    data_dir: Path | None,
+    near_threshold: float,
+    workers: int | None,
+    sandbox: str,
+    recipe: str,
+) -> int:
     """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
     from gitocto.synth import command
 
-    return command.run_oss_instruct(command.OssInstructOptions(**flags))
+    return command.run_oss_instruct(
+        command.OssInstructOptions(
+            source=source,
+            rev=rev,
+            output=output,
+            n=n,
+            seed=seed,
+            langs=langs,
+            teacher_kind=teacher_kind,
+            model=model,
+            endpoint=endpoint,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            timeout=timeout,
+            temperature=temperature,
+            max_new_tokens=max_new_tokens,
+            prompt_format=prompt_format,
+            tests=tests,
+            execute=execute,
+            decontaminate=decontaminate,
+            benchmarks=benchmarks,
+            data_dir=data_dir,
+            near_threshold=near_threshold,
+            workers=workers,
+            sandbox=sandbox,
+            recipe=recipe,
+        )
+    )
 
 
 @synth_group.command("wavecoder")
@@ -699,11 +799,72 @@ def synth_oss_instruct_command(**flags: Any) -> int:
     "(generation only).",
 )
 @_synth_options
-def synth_wavecoder_command(**flags: Any) -> int:
+def synth_wavecoder_command(
+    *,
+    task: str,
+    embedding_model: str | None,
+    discriminator_model: str | None,
+    discriminator_endpoint: str | None,
+    source: Path,
+    rev: str,
+    output: Path,
+    n: int,
+    seed: int,
+    langs: str,
+    teacher_kind: str,
+    model: str | None,
+    endpoint: str | None,
+    concurrency: int,
+    max_retries: int,
+    timeout: float | None,
+    temperature: float | None,
+    max_new_tokens: int | None,
+    prompt_format: str,
+    tests: bool,
+    execute: bool,
+    decontaminate: bool,
+    benchmarks: tuple[str, ...],
+    data_dir: Path | None,
+    near_threshold: float,
+    workers: int | None,
+    sandbox: str,
+    recipe: str,
+) -> int:
     """WaveCoder: k-center coreset of functions, generator guided by good/bad pools, checklist discriminator."""
     from gitocto.synth import command
 
-    return command.run_wavecoder(command.WavecoderOptions(**flags))
+    return command.run_wavecoder(
+        command.WavecoderOptions(
+            source=source,
+            rev=rev,
+            output=output,
+            n=n,
+            seed=seed,
+            langs=langs,
+            teacher_kind=teacher_kind,
+            model=model,
+            endpoint=endpoint,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            timeout=timeout,
+            temperature=temperature,
+            max_new_tokens=max_new_tokens,
+            prompt_format=prompt_format,
+            tests=tests,
+            execute=execute,
+            decontaminate=decontaminate,
+            benchmarks=benchmarks,
+            data_dir=data_dir,
+            near_threshold=near_threshold,
+            workers=workers,
+            sandbox=sandbox,
+            recipe=recipe,
+            task=task,
+            embedding_model=embedding_model,
+            discriminator_model=discriminator_model,
+            discriminator_endpoint=discriminator_endpoint,
+        )
+    )
 
 
 @cli.command("decontaminate")
