@@ -12,18 +12,23 @@ import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
 from gitocto import __version__, console, hub
 from gitocto.backends.base import BACKEND_KINDS
 from gitocto.backends.command import DTYPES
+from gitocto.bench import options as bench_options
 from gitocto.committime.settings import MSG_BACKENDS
 from gitocto.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, OctoError
+from gitocto.execution import POLICIES as SANDBOX_POLICIES
 from gitocto.extract.options import FILTERS
 from gitocto.hooks.install import HOOK_NAMES
 from gitocto.man import ensure_installed as ensure_man_page
+from gitocto.records import FORMATS as SHARD_FORMATS
+from gitocto.scale import ENGINES
+from gitocto.synth import options as synth_options
+from gitocto.synth.prompts import TASKS as WAVECODER_TASKS
 from gitocto.train import config as train_config
 
 # A teacher is any generating backend; openai, the default, is listed first.
@@ -101,7 +106,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "shard_format",
-    type=click.Choice(["parquet", "jsonl", "jsonl.gz"]),
+    type=click.Choice(SHARD_FORMATS),
     default="parquet",
     show_default=True,
     help="Format of the shards when -o is a directory.",
@@ -114,7 +119,7 @@ def cli() -> None:
 )
 @click.option(
     "--engine",
-    type=click.Choice(["local", "ray"]),
+    type=click.Choice(ENGINES),
     default="local",
     show_default=True,
     help="Run repositories in local processes or as Ray tasks (one shard per repository in -o DIR).",
@@ -186,7 +191,7 @@ def extract_command(
     "--prompt-format",
     default="octocoder",
     show_default=True,
-    type=click.Choice(["octocoder", "instruct", "continue", "chat"]),
+    type=click.Choice(bench_options.PROMPT_FORMATS),
     help="How prompts are laid out.",
 )
 @click.option("--n-samples", default=1, show_default=True, type=int, help="Samples per problem.")
@@ -208,7 +213,7 @@ def extract_command(
 )
 @click.option(
     "--check",
-    type=click.Choice(["canonical", "buggy"]),
+    type=click.Choice(bench_options.CHECKS),
     default=None,
     help="Run the dataset's own solutions: canonical must all pass, buggy must all fail.",
 )
@@ -226,14 +231,14 @@ def extract_command(
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
 @click.option(
     "--sandbox",
-    type=click.Choice(["auto", "strict"]),
+    type=click.Choice(SANDBOX_POLICIES),
     default="auto",
     show_default=True,
     help="strict: refuse to run programs where bubblewrap cannot isolate them (auto warns and falls back).",
 )
 @click.option(
     "--protocol",
-    type=click.Choice(["paper"]),
+    type=click.Choice(list(bench_options.PROTOCOLS)),
     default=None,
     help="paper: n=20, temperature 0.2, top-p 0.95, 2048 tokens of prompt + answer (overrides those flags).",
 )
@@ -497,18 +502,66 @@ def hooks_uninstall_command(names: tuple[str, ...]) -> int:
 @click.option("--peak-tflops", type=float, help="Device peak TFLOP/s for MFU when the device is not in the table.")
 @click.option("--bench", "bench_args", help="After training run `git octo bench --model OUTPUT <ARGS>`.")
 def train_command(
+    *,
     config_path: str | None,
-    fmt: str | None,
-    bench_args: str | None,
+    model: str | None,
     data: tuple[str, ...],
+    output: str | None,
+    fmt: str | None,
+    max_steps: int | None,
+    epochs: float | None,
+    seq_len: int | None,
+    lr: float | None,
+    batch_size: int | None,
+    grad_accum: int | None,
+    lora: bool | None,
+    packing: bool | None,
+    overlong: str | None,
+    precision: str | None,
+    gradient_checkpointing: bool | None,
+    optim: str | None,
+    save_every: int | None,
+    resume: str | None,
+    eval_fraction: float | None,
+    eval_every: int | None,
+    log_every: int | None,
+    seed: int | None,
     report_to: tuple[str, ...],
-    **flags: Any,
+    peak_tflops: float | None,
+    bench_args: str | None,
 ) -> int:
     """Finetune a causal code LM on commit records and instruction data (loss on the answer only)."""
     from gitocto.train import command
 
     return command.run(
-        command.Options(config_path=config_path, format=fmt, bench=bench_args, data=data, report_to=report_to, **flags)
+        command.Options(
+            config_path=config_path,
+            model=model,
+            data=data,
+            output=output,
+            format=fmt,
+            max_steps=max_steps,
+            epochs=epochs,
+            seq_len=seq_len,
+            lr=lr,
+            batch_size=batch_size,
+            grad_accum=grad_accum,
+            lora=lora,
+            packing=packing,
+            overlong=overlong,
+            precision=precision,
+            gradient_checkpointing=gradient_checkpointing,
+            optim=optim,
+            save_every=save_every,
+            resume=resume,
+            eval_fraction=eval_fraction,
+            eval_every=eval_every,
+            log_every=log_every,
+            seed=seed,
+            report_to=report_to,
+            peak_tflops=peak_tflops,
+            bench=bench_args,
+        )
     )
 
 
@@ -589,7 +642,7 @@ def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
             ),
             click.option(
                 "--prompt-format",
-                type=click.Choice(["chat", "completion"]),
+                type=click.Choice(synth_options.TEACHER_PROMPT_FORMATS),
                 default="chat",
                 show_default=True,
                 help="chat: the teacher's chat template; completion: plain prompts, for a model without one.",
@@ -637,7 +690,7 @@ def _synth_options(func: click.decorators.FC) -> click.decorators.FC:
             ),
             click.option(
                 "--sandbox",
-                type=click.Choice(["auto", "strict"]),
+                type=click.Choice(SANDBOX_POLICIES),
                 default="auto",
                 show_default=True,
                 help="strict: refuse to run tests where bubblewrap cannot isolate them (auto warns, falls back).",
@@ -657,22 +710,75 @@ def synth_group() -> None:
 @_synth_options
 @click.option(
     "--recipe",
-    type=click.Choice(["gitocto", "magicoder"]),
+    type=click.Choice(synth_options.OSS_INSTRUCT_RECIPES),
     default="gitocto",
     show_default=True,
     help="gitocto: our prompt with language, fenced code and tests; magicoder: OSS-Instruct as published.",
 )
-def synth_oss_instruct_command(**flags: Any) -> int:
+def synth_oss_instruct_command(
+    *,
+    source: Path,
+    rev: str,
+    output: Path,
+    n: int,
+    seed: int,
+    langs: str,
+    teacher_kind: str,
+    model: str | None,
+    endpoint: str | None,
+    concurrency: int,
+    max_retries: int,
+    timeout: float | None,
+    temperature: float | None,
+    max_new_tokens: int | None,
+    prompt_format: str,
+    tests: bool,
+    execute: bool,
+    decontaminate: bool,
+    benchmarks: tuple[str, ...],
+    data_dir: Path | None,
+    near_threshold: float,
+    workers: int | None,
+    sandbox: str,
+    recipe: str,
+) -> int:
     """Magicoder's OSS-Instruct: problems and solutions inspired by random 1-15 line snippets."""
     from gitocto.synth import command
 
-    return command.run_oss_instruct(command.OssInstructOptions(**flags))
+    return command.run_oss_instruct(
+        command.OssInstructOptions(
+            source=source,
+            rev=rev,
+            output=output,
+            n=n,
+            seed=seed,
+            langs=langs,
+            teacher_kind=teacher_kind,
+            model=model,
+            endpoint=endpoint,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            timeout=timeout,
+            temperature=temperature,
+            max_new_tokens=max_new_tokens,
+            prompt_format=prompt_format,
+            tests=tests,
+            execute=execute,
+            decontaminate=decontaminate,
+            benchmarks=benchmarks,
+            data_dir=data_dir,
+            near_threshold=near_threshold,
+            workers=workers,
+            sandbox=sandbox,
+            recipe=recipe,
+        )
+    )
 
 
 @synth_group.command("wavecoder")
 @click.option(
     "--task",
-    type=click.Choice(["generation", "summarization", "repair", "translation"]),
+    type=click.Choice(list(WAVECODER_TASKS)),
     default="generation",
     show_default=True,
     help="The WaveCoder task to build examples for.",
@@ -686,18 +792,79 @@ def synth_oss_instruct_command(**flags: Any) -> int:
 @click.option("--discriminator-endpoint", default=None, help="A different OpenAI-compatible server judges them.")
 @click.option(
     "--recipe",
-    type=click.Choice(["gitocto", "wavecoder"]),
+    type=click.Choice(synth_options.WAVECODER_RECIPES),
     default="gitocto",
     show_default=True,
     help="gitocto: our sectioned prompts, checklist and tests; wavecoder: microsoft/WaveCoder as published "
     "(generation only).",
 )
 @_synth_options
-def synth_wavecoder_command(**flags: Any) -> int:
+def synth_wavecoder_command(
+    *,
+    task: str,
+    embedding_model: str | None,
+    discriminator_model: str | None,
+    discriminator_endpoint: str | None,
+    source: Path,
+    rev: str,
+    output: Path,
+    n: int,
+    seed: int,
+    langs: str,
+    teacher_kind: str,
+    model: str | None,
+    endpoint: str | None,
+    concurrency: int,
+    max_retries: int,
+    timeout: float | None,
+    temperature: float | None,
+    max_new_tokens: int | None,
+    prompt_format: str,
+    tests: bool,
+    execute: bool,
+    decontaminate: bool,
+    benchmarks: tuple[str, ...],
+    data_dir: Path | None,
+    near_threshold: float,
+    workers: int | None,
+    sandbox: str,
+    recipe: str,
+) -> int:
     """WaveCoder: k-center coreset of functions, generator guided by good/bad pools, checklist discriminator."""
     from gitocto.synth import command
 
-    return command.run_wavecoder(command.WavecoderOptions(**flags))
+    return command.run_wavecoder(
+        command.WavecoderOptions(
+            source=source,
+            rev=rev,
+            output=output,
+            n=n,
+            seed=seed,
+            langs=langs,
+            teacher_kind=teacher_kind,
+            model=model,
+            endpoint=endpoint,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            timeout=timeout,
+            temperature=temperature,
+            max_new_tokens=max_new_tokens,
+            prompt_format=prompt_format,
+            tests=tests,
+            execute=execute,
+            decontaminate=decontaminate,
+            benchmarks=benchmarks,
+            data_dir=data_dir,
+            near_threshold=near_threshold,
+            workers=workers,
+            sandbox=sandbox,
+            recipe=recipe,
+            task=task,
+            embedding_model=embedding_model,
+            discriminator_model=discriminator_model,
+            discriminator_endpoint=discriminator_endpoint,
+        )
+    )
 
 
 @cli.command("decontaminate")
@@ -764,7 +931,7 @@ def decontaminate_command(
 @click.option("--seed", default=1, show_default=True, type=int, help="MinHash seed.")
 @click.option(
     "--engine",
-    type=click.Choice(["local", "ray"]),
+    type=click.Choice(ENGINES),
     default="local",
     show_default=True,
     help="Compute signatures in this process or as Ray tasks (same result).",

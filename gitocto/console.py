@@ -33,9 +33,9 @@ def _stream(err: bool) -> TextIO:
     return sys.stderr if err else sys.stdout
 
 
-def line(text: str = "", *, err: bool = False, flush: bool = False) -> None:
-    """Write `text` and a newline as it is (no markup, no wrapping) to stdout, or to stderr with `err`."""
-    print(text, file=_stream(err), flush=flush)
+def line(text: str = "", *, err: bool = False, flush: bool = False, file: TextIO | None = None) -> None:
+    """Write `text` and a newline as it is (no markup, no wrapping) to stdout, to stderr with `err`, or to `file`."""
+    print(text, file=file if file is not None else _stream(err), flush=flush)
 
 
 def prefixed(message: str, command: str | None = None) -> str:

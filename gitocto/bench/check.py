@@ -11,11 +11,11 @@ from rich.progress import Progress
 
 from gitocto import console as out
 from gitocto.bench.data import Problem, load_problems
+from gitocto.bench.options import CHECKS
 from gitocto.bench.programs import build_program
 from gitocto.errors import OctoError
 from gitocto.execution import ExecResult, run_programs
 
-CHECKS = ("canonical", "buggy")
 # Solutions that cannot behave as the check expects, whatever the harness does (see bench/RESULTS.md).
 KNOWN_EXCEPTIONS = {
     ("canonical", "Go/95"): "flaky: the canonical solution depends on Go's randomised map iteration order (for "

@@ -7,14 +7,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
-
 from gitocto import console as out
 from gitocto import hub
 from gitocto.bench.check import check_command
 from gitocto.bench.data import Problem, load_problems, parse_langs
 from gitocto.bench.generate import GENERATION_KEY, GenerationConfig, generate, prompt_tokens
-from gitocto.bench.prompts import PROMPT_FORMATS, parse_tasks
+from gitocto.bench.options import PROMPT_FORMATS, PROTOCOLS
+from gitocto.bench.prompts import parse_tasks
 from gitocto.bench.report import paper_rows_hidden, plot_results, print_results, write_results
 from gitocto.bench.score import EXECUTION_KEY, score
 from gitocto.bench.store import JsonlStore
@@ -53,7 +52,6 @@ class Options:
 
 # The paper's protocol (bigcode-evaluation-harness as the OctoPack paper ran it): 20 samples at temperature 0.2 and
 # top-p 0.95, at most 2048 tokens of prompt plus answer.
-PROTOCOLS = {"paper": {"n_samples": 20, "temperature": 0.2, "top_p": 0.95, "max_length": 2048}}
 
 
 def apply_protocol(opts: Options) -> Options:
@@ -117,7 +115,6 @@ def run(opts: Options) -> int:
     tasks = parse_tasks(opts.task)
     if opts.prompt_format == "continue" and set(tasks) != {"synthesize"}:
         raise OctoError("the continue prompt format fits only --task synthesize")
-    console = out.console()
     problems: dict[str, list[Problem]] = {lang: load_problems(lang, opts.data_dir, opts.limit) for lang in langs}
     gen_path, exec_path = side_files(opts.output)
     if opts.generations is not None:
@@ -144,7 +141,7 @@ def run(opts: Options) -> int:
         from gitocto.backends import make_backend
 
         backend = make_backend(opts.backend or "", model=opts.model, endpoint=opts.endpoint, timeout=opts.timeout)
-    with Progress(console=console, transient=True) as progress:
+    with out.progress() as progress:
         if backend is not None:
             config = replace(config, model=_model_name(opts.model, backend))
             generate(backend, problems, tasks, config, generations, progress)
@@ -176,8 +173,8 @@ def run(opts: Options) -> int:
     if backend is not None and opts.max_length is not None and prompt_tokens(backend, "x") is None:
         payload["max_length_approximate"] = True
     write_results(opts.output, payload)
-    print_results(results, label, out.console(err=False), payload)
+    print_results(results, label, run=payload)
     if opts.plot is not None:
         plot_results(results, label, opts.plot, paper=paper_rows_hidden(results, payload) is None)
-    console.print(f"results written to {opts.output}")
+    out.line(f"results written to {opts.output}", err=True)
     return 0

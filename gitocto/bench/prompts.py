@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from gitocto.backends.base import Message
 from gitocto.bench.data import LANGUAGE_NAMES, Problem
+from gitocto.bench.options import PROMPT_FORMATS
 from gitocto.errors import OctoError
 
 # Generative tasks: their answers are programs. "explain-describe" is explain's first stage (text, not run).
 TASKS = ("fix", "fixdocs", "explain", "synthesize")
 DESCRIBE = "explain-describe"
-PROMPT_FORMATS = ("octocoder", "instruct", "continue", "chat")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from gitocto import console as out
 from gitocto.bench.data import LANGUAGES
 from gitocto.errors import OctoError
 from gitocto.records import write_text
@@ -110,10 +111,14 @@ def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str, pap
 
 
 def print_results(
-    results: dict[str, dict[str, dict[str, Any]]], label: str, console: Console, run: dict[str, Any] | None = None
+    results: dict[str, dict[str, dict[str, Any]]],
+    label: str,
+    console: Console | None = None,
+    run: dict[str, Any] | None = None,
 ) -> None:
     """Print the table (the paper's rows only beside a comparable `run`, else a note why they are hidden) and the
-    other k where there are enough samples."""
+    other k where there are enough samples, on stdout (the shared console unless one is given)."""
+    console = console or out.console(err=False)
     hidden = paper_rows_hidden(results, run or {})
     console.print(results_table(results, label, paper=hidden is None))
     if hidden is not None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gitocto import console
 from gitocto.errors import OctoError
-from gitocto.execution import isolation
+from gitocto.execution import POLICIES, isolation
 
 _JAIL = str(Path(__file__).with_name("jail.py"))
 _GIB = 1 << 30
@@ -66,7 +66,6 @@ class Completed:
     elapsed: float
 
 
-POLICIES = ("auto", "strict")
 _policy = "auto"
 _warned = threading.Event()
 

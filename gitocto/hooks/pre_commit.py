@@ -48,7 +48,7 @@ def check_staged(cwd: str, only: Sequence[str] | None = None) -> int:
         issues = file_issues(cwd, only)
     for path_issues in issues.values():
         for issue in path_issues:
-            print(issue)
+            console.line(str(issue))
     if issues:
         sys.stdout.flush()  # the file:line list first, also when both streams end up in one (git's) stderr
         console.note(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from gitocto import console
 from gitocto.git import worktree as repo
 from gitocto.msg.segment import Segment, write_segment
 from gitocto.msg.tokens import CommitRecord, DiffTokens, iter_history
@@ -107,7 +108,7 @@ def open_index(
     known_tips = [t for t in index.tips if _exists(t, cwd)]
     have = {seg.sha(d) for seg in index.segments for d in range(seg.count)} if index.segments else set()
     if progress and not index.segments:
-        progress("git octo: indexing the commit history for message suggestions")
+        progress(console.prefixed("indexing the commit history for message suggestions"))
     new = [r for r in iter_history(cwd, [head], known_tips) if r.sha not in have and r.tokens.bag]
     tips = [*known_tips, head][-MAX_TIPS:]
     base = index.segments[0] if index.segments else None

@@ -13,6 +13,7 @@ from gitocto.decontam.index import BenchmarkIndex
 from gitocto.errors import OctoError
 from gitocto.synth.entry import Entry, Sample
 from gitocto.synth.finish import NEAR_THRESHOLD, Summary, finish
+from gitocto.synth.options import OSS_INSTRUCT_RECIPES
 from gitocto.synth.parse import code_block, drop_reason, parse_problem_solution, parse_sections
 from gitocto.synth.pipeline import filter_by_execution, run_chunks
 from gitocto.synth.prompts import PROMPT_VERSION, oss_instruct_prompt
@@ -26,7 +27,7 @@ METHOD = "oss-instruct"
 SECTIONS = ("Problem Description", "Solution")
 # "gitocto": our prompt (language, fenced block, [Tests] for the execution filter), one user turn, 1024 tokens.
 # "magicoder": OSS-Instruct exactly as ise-uiuc/magicoder runs it (see docs/synth.md for the differences).
-RECIPES = ("gitocto", "magicoder")
+RECIPES = OSS_INSTRUCT_RECIPES
 ALL_RECIPES = (*RECIPES, "wavecoder")
 MAGICODER_VERSION = "magicoder-oss-instruct"
 MAGICODER_MAX_NEW_TOKENS = 2500  # generate_data.py Args.max_new_tokens
@@ -207,12 +208,11 @@ def oss_instruct(opts: SynthOptions, backend: Backend | None = None, console: Co
     return summary
 
 
-def print_summary(summary: Summary, output: Path, console: Console | None = None) -> None:
+def print_summary(summary: Summary, output: Path) -> None:
     """The run report on stderr."""
-    console = console or out.console()
     for line in summary.lines():
-        console.print(line, markup=False, highlight=False)
-    console.print(f"wrote {output}", markup=False, highlight=False)
+        out.line(line, err=True)
+    out.line(f"wrote {output}", err=True)
 
 
 def oss_instruct_command(opts: SynthOptions) -> int:

@@ -9,9 +9,9 @@ from typing import Any
 
 from gitocto.backends import Backend, Generation, Message, SamplingParams, make_backend
 from gitocto.errors import OctoError
+from gitocto.synth.options import TEACHER_PROMPT_FORMATS as PROMPT_FORMATS
 
 BACKOFF_S = 2.0
-PROMPT_FORMATS = ("chat", "completion")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from gitocto.errors import OctoError
 from gitocto.synth.entry import Entry, Sample
 from gitocto.synth.finish import Summary, finish
 from gitocto.synth.functions import Function, extract_functions
+from gitocto.synth.options import WAVECODER_RECIPES as RECIPES
 from gitocto.synth.oss_instruct import SynthOptions, benchmark_index
 from gitocto.synth.parse import CUT_OFF, code_block, drop_reason, parse_sections, parse_verdict
 from gitocto.synth.pipeline import filter_by_execution, run_chunks
@@ -31,7 +32,6 @@ from gitocto.synth.teacher import Teacher, TeacherSpec
 
 METHOD = "wavecoder"
 SECTIONS = ("Instruction", "Input", "Solution")
-RECIPES = ("gitocto", "wavecoder")
 
 
 @dataclass(frozen=True)

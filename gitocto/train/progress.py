@@ -7,6 +7,8 @@ import time
 from types import TracebackType
 from typing import Any, TextIO
 
+from gitocto import console as out
+
 PLAIN_EVERY_S = 10.0
 
 
@@ -35,11 +37,12 @@ class Progress:
             from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(
-                TextColumn("git octo train: {task.description}"),
+                TextColumn(out.prefixed("{task.description}", "train")),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
+                # A console of its own, not the shared one: the bar must draw on the stream it was given.
                 console=Console(file=self.stream),
                 transient=True,
             )
@@ -58,9 +61,11 @@ class Progress:
         if now - self.last >= self.every_s and self.done < self.total:
             self.last = now
             pct = 100 * self.done / self.total
-            print(
-                f"git octo train: {self.label}: {self.done:,}/{self.total:,} records ({pct:.0f}%, "
-                f"{now - self.start:.0f} s)",
+            out.line(
+                out.prefixed(
+                    f"{self.label}: {self.done:,}/{self.total:,} records ({pct:.0f}%, {now - self.start:.0f} s)",
+                    "train",
+                ),
                 file=self.stream,
                 flush=True,
             )

@@ -6,10 +6,10 @@ python -m gitocto.train.tiny OUT_DIR [--data records.jsonl ...] [--hidden 64] [-
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from gitocto import console
 from gitocto.errors import OctoError
 
 FALLBACK_CORPUS = ["def add(a, b):\n    return a + b\n", "Question: Fix bugs in add.\n\nAnswer:", "Fix typo\n"]
@@ -85,9 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         build(args.out, args.data, args.hidden, args.layers, args.vocab)
     except OctoError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        console.line(f"error: {exc}", err=True)
         return 1
-    print(f"tiny model written to {args.out}")
+    console.line(f"tiny model written to {args.out}")
     return 0
 
 
