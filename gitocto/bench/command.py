@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from gitocto import console as out
 from gitocto import hub
@@ -14,6 +13,7 @@ from gitocto.bench.data import Problem, load_problems, parse_langs
 from gitocto.bench.generate import GENERATION_KEY, GenerationConfig, generate, prompt_tokens
 from gitocto.bench.options import PROMPT_FORMATS, PROTOCOLS
 from gitocto.bench.prompts import parse_tasks
+from gitocto.bench.records import ExecutionRecord, GenerationRecord, GenerationSettings, ResultsFile
 from gitocto.bench.report import paper_rows_hidden, plot_results, print_results, write_results
 from gitocto.bench.score import EXECUTION_KEY, score
 from gitocto.bench.store import JsonlStore
@@ -92,13 +92,13 @@ def _model_name(given: str | None, backend: object) -> str | None:
     return given or (served if isinstance(served, str) else None)
 
 
-def file_settings(generations: JsonlStore, tasks: list[str]) -> dict[str, Any] | None:
+def file_settings(generations: JsonlStore[GenerationRecord], tasks: list[str]) -> GenerationSettings | None:
     """The settings a generations file records for `tasks`, when all its records agree on them (else None)."""
     found = [r.get("settings") for key, r in generations.records.items() if key[0] in tasks]
     first = found[0] if found else None
     if not isinstance(first, dict) or any(f != first for f in found):
         return None
-    return dict(first)
+    return first.copy()
 
 
 def run(opts: Options) -> int:
@@ -117,6 +117,7 @@ def run(opts: Options) -> int:
         raise OctoError("the continue prompt format fits only --task synthesize")
     problems: dict[str, list[Problem]] = {lang: load_problems(lang, opts.data_dir, opts.limit) for lang in langs}
     gen_path, exec_path = side_files(opts.output)
+    generations: JsonlStore[GenerationRecord]
     if opts.generations is not None:
         generations = JsonlStore(opts.generations, GENERATION_KEY)
         tasks = [t for t in tasks if any(k[0] == t for k in generations.records)]
@@ -124,7 +125,7 @@ def run(opts: Options) -> int:
             raise OctoError(f"{opts.generations} has no generations for the tasks asked for")
     else:
         generations = JsonlStore(gen_path, GENERATION_KEY)
-    executions = JsonlStore(exec_path, EXECUTION_KEY)
+    executions: JsonlStore[ExecutionRecord] = JsonlStore(exec_path, EXECUTION_KEY)
     backend = None
     config = GenerationConfig(
         opts.prompt_format,
@@ -149,21 +150,24 @@ def run(opts: Options) -> int:
     label = opts.model or (opts.generations.name if opts.generations else "this run")
     # Scored from a file, the run's settings are the file's own (None where its records do not say or disagree),
     # not this command line's defaults.
-    settings: dict[str, Any] | None = config.settings()
+    settings: GenerationSettings | None = config.settings()
     if opts.generations is not None:
         settings = file_settings(generations, tasks)
-    known = settings or {}
-    payload = {
+    known: GenerationSettings | dict[str, None] = settings or {}
+    payload: ResultsFile = {
         "benchmark": "humanevalpack",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "model": known.get("model", opts.model),
         "backend": known.get("backend", opts.backend),
         "endpoint": opts.endpoint,
         "protocol": opts.protocol,
-        **{
-            key: known.get(key)
-            for key in ("prompt_format", "n_samples", "temperature", "top_p", "max_new_tokens", "max_length", "seed")
-        },
+        "prompt_format": known.get("prompt_format"),
+        "n_samples": known.get("n_samples"),
+        "temperature": known.get("temperature"),
+        "top_p": known.get("top_p"),
+        "max_new_tokens": known.get("max_new_tokens"),
+        "max_length": known.get("max_length"),
+        "seed": known.get("seed"),
         "settings_from": "generations file" if opts.generations is not None else "command line",
         "limit": opts.limit,
         "generations_file": str(opts.generations or gen_path),

@@ -8,8 +8,9 @@ import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import cast
 
+from gitocto.bench.records import ProblemRow
 from gitocto.errors import OctoError
 
 LANGUAGES = ("python", "js", "java", "go", "cpp", "rust")
@@ -35,7 +36,7 @@ class Problem:
     test_setup: str = ""
 
 
-def _problem(lang: str, row: dict[str, Any]) -> Problem:
+def _problem(lang: str, row: ProblemRow) -> Problem:
     try:
         return Problem(
             lang=lang,
@@ -73,7 +74,7 @@ def load_problems(lang: str, data_dir: Path | None = None, limit: int | None = N
     return problems[:limit] if limit is not None else problems
 
 
-def _read_dir(lang: str, data_dir: Path) -> list[dict[str, Any]]:
+def _read_dir(lang: str, data_dir: Path) -> list[ProblemRow]:
     path = data_dir / f"{lang}.jsonl"
     if not path.is_file():
         raise OctoError(f"no HumanEvalPack file {path} (expected <data-dir>/<lang>.jsonl)")
@@ -121,7 +122,7 @@ def _in_local_cache() -> bool:
     return any(root.is_dir() and any(name in child.name for child in root.iterdir()) for root in roots)
 
 
-def _read_hub(lang: str) -> list[dict[str, Any]]:
+def _read_hub(lang: str) -> list[ProblemRow]:
     # Without the hub, `datasets` retries for half a minute and logs each try before failing; decide up front
     # and read only its local cache then.
     offline = (
@@ -147,4 +148,4 @@ def _read_hub(lang: str) -> list[dict[str, Any]]:
     except Exception as exc:
         where = "the hub is unreachable and it is not in the local cache" if offline else type(exc).__name__
         raise OctoError(f"cannot load {HUB_DATASET} ({lang}): {where}; {OFFLINE_HINT}") from None
-    return [dict(row) for row in ds]
+    return [cast(ProblemRow, dict(row)) for row in ds]

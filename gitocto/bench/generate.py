@@ -10,6 +10,7 @@ from gitocto.backends.base import Backend, Generation, SamplingParams
 from gitocto.bench.data import Problem
 from gitocto.bench.postprocess import BRACE_STOP, describe_text, open_braces, request_stops
 from gitocto.bench.prompts import DESCRIBE, build_prompt, chat_messages
+from gitocto.bench.records import GenerationRecord, GenerationSettings
 from gitocto.bench.store import JsonlStore
 from gitocto.errors import OctoError
 
@@ -33,9 +34,9 @@ class GenerationConfig:
     # The paper's harness limits prompt + answer tokens (its max_length_generation); None: max_new_tokens alone.
     max_length: int | None = None
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> GenerationSettings:
         """What each saved generation records about how it was made; a resumed run must match it."""
-        settings: dict[str, Any] = {
+        settings: GenerationSettings = {
             "model": self.model,
             "backend": self.backend,
             "prompt_format": self.prompt_format,
@@ -50,7 +51,7 @@ class GenerationConfig:
         return settings
 
 
-def check_settings(store: JsonlStore, settings: dict[str, Any]) -> None:
+def check_settings(store: JsonlStore[GenerationRecord], settings: GenerationSettings) -> None:
     """Refuse to resume into `store` when its generations were made with other settings (another model, say)."""
     for record in store.records.values():
         saved = record.get("settings")
@@ -160,7 +161,7 @@ def generate(
     problems: dict[str, list[Problem]],
     tasks: Sequence[str],
     config: GenerationConfig,
-    store: JsonlStore,
+    store: JsonlStore[GenerationRecord],
     progress: Any = None,
 ) -> None:
     """Sample `n_samples` completions per problem for each task and language, skipping what `store` already has
@@ -184,14 +185,19 @@ def chunk_size(backend: Backend, n_todo: int) -> int:
     return max(1, n_todo) if backend.name == "vllm" else CHUNK
 
 
-def _done(store: JsonlStore, stage: str, problem: Problem, n: int) -> bool:
+def _done(store: JsonlStore[GenerationRecord], stage: str, problem: Problem, n: int) -> bool:
     record = store.get(stage, problem.lang, problem.task_id)
     return record is not None and len(record["completions"]) >= n
 
 
 def _generate_chunk(
-    backend: Backend, stage: str, lang: str, chunk: list[Problem], config: GenerationConfig, store: JsonlStore
-) -> list[dict[str, Any]]:
+    backend: Backend,
+    stage: str,
+    lang: str,
+    chunk: list[Problem],
+    config: GenerationConfig,
+    store: JsonlStore[GenerationRecord],
+) -> list[GenerationRecord]:
     n = config.n_samples
     stops = request_stops(lang, config.prompt_format, stage)
     outputs: list[list[Sample]]
@@ -211,7 +217,7 @@ def _generate_chunk(
         outputs = _sample(backend, config, lang, prompts, n, stops)
     records = []
     for problem, samples in zip(chunk, outputs, strict=True):
-        record: dict[str, Any] = {
+        record: GenerationRecord = {
             "task": stage,
             "lang": lang,
             "task_id": problem.task_id,
@@ -220,7 +226,8 @@ def _generate_chunk(
             "completions": [text for text, _ in samples],
             "stops": list(stops),
         }
-        if all(finish is not None for _, finish in samples):
-            record["finish_reasons"] = [finish for _, finish in samples]
+        finishes = [finish for _, finish in samples if finish is not None]
+        if len(finishes) == len(samples):
+            record["finish_reasons"] = finishes
         records.append(record)
     return records

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from gitocto.bench.data import Problem
 from gitocto.bench.prompts import DESCRIBE, Prompt
+from gitocto.bench.records import GenerationRecord
 
 # From the paper's harness (after CodeGeeX and MultiPL-E); the brace languages rely on brace balancing instead.
 STOP_SEQUENCES: dict[str, tuple[str, ...]] = {
@@ -57,7 +57,7 @@ def restore_brace(lang: str, completion: str) -> str:
     return completion + BRACE_STOP if lang in BRACE_LANGS and open_braces(lang, completion) == 1 else completion
 
 
-def generated_completions(lang: str, record: dict[str, Any]) -> list[str]:
+def generated_completions(lang: str, record: GenerationRecord) -> list[str]:
     """A generation record's completions as the model wrote them: a `}` the brace stop cut off is put back where
     the sample ended at a stop (older records without finish reasons are taken as they are)."""
     completions: list[str] = list(record["completions"])

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from gitocto import console as out
 from gitocto.bench.data import LANGUAGES
+from gitocto.bench.records import Results, ResultsFile
 from gitocto.errors import OctoError
 from gitocto.records import write_text
 
@@ -46,7 +47,7 @@ PAPER_SAMPLING = {"temperature": 0.2, "top_p": 0.95, "n_samples": 20}
 PROBLEMS_PER_LANGUAGE = 164
 
 
-def paper_rows_hidden(results: dict[str, dict[str, dict[str, Any]]], run: dict[str, Any]) -> str | None:
+def paper_rows_hidden(results: Results, run: ResultsFile | None) -> str | None:
     """Why the paper's rows would mislead beside this run, or None when it is comparable: the full benchmark
     (164 problems in each language) sampled as the paper did (temperature 0.2, top-p 0.95, at least 20 samples)."""
     partial = sorted(
@@ -57,26 +58,31 @@ def paper_rows_hidden(results: dict[str, dict[str, dict[str, Any]]], run: dict[s
             if cell.get("problems") != PROBLEMS_PER_LANGUAGE
         }
     )
-    if run.get("limit") is not None or partial:
+    limit, n, temperature, top_p = (
+        (run.get("limit"), run.get("n_samples"), run.get("temperature"), run.get("top_p"))
+        if run
+        else (None, None, None, None)
+    )
+    if limit is not None or partial:
         return (
             f"this run covers only part of the benchmark ({', '.join(partial) or 'all languages'}: fewer than "
             f"{PROBLEMS_PER_LANGUAGE} problems)"
         )
-    if any(run.get(key) is None for key in PAPER_SAMPLING):
+    if n is None or temperature is None or top_p is None:
         return "the generations file does not record how it was sampled"
     if (
-        run["n_samples"] < PAPER_SAMPLING["n_samples"]
-        or run["temperature"] != PAPER_SAMPLING["temperature"]
-        or run["top_p"] != PAPER_SAMPLING["top_p"]
+        n < PAPER_SAMPLING["n_samples"]
+        or temperature != PAPER_SAMPLING["temperature"]
+        or top_p != PAPER_SAMPLING["top_p"]
     ):
         return (
-            f"this run sampled n={run['n_samples']}, temperature {run['temperature']}, top-p {run['top_p']}; "
+            f"this run sampled n={n}, temperature {temperature}, top-p {top_p}; "
             "the paper n=20, temperature 0.2, top-p 0.95 (--protocol paper)"
         )
     return None
 
 
-def write_results(path: Path, payload: dict[str, Any]) -> None:
+def write_results(path: Path, payload: ResultsFile) -> None:
     """Write the results JSON (atomically, so a crash never leaves half a file)."""
     write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
@@ -92,7 +98,7 @@ def _paper_cell(model: str, task: str, lang: str, values: dict[str, float]) -> s
     return f"{mark}{values[lang]:.1f}"
 
 
-def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str, paper: bool = True) -> Table:
+def results_table(results: Results, label: str, paper: bool = True) -> Table:
     """pass@1 (%) by task × language, this run first, then (`paper`) the paper's reference rows; ≈ marks a
     published cell that is approximate."""
     langs = [lang for lang in LANGUAGES if any(lang in by_lang for by_lang in results.values())]
@@ -102,7 +108,7 @@ def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str, pap
     for lang in langs:
         table.add_column(lang, justify="right")
     for task, by_lang in results.items():
-        table.add_row(task, label, *(_pct(by_lang.get(lang, {}).get("pass@1")) for lang in langs))
+        table.add_row(task, label, *(_pct(by_lang[lang].get("pass@1") if lang in by_lang else None) for lang in langs))
         for model, values in reference_rows(task) if paper else []:
             table.add_row(
                 "", f"{model} (paper)", *(_paper_cell(model, task, lang, values) for lang in langs), style="dim"
@@ -111,21 +117,21 @@ def results_table(results: dict[str, dict[str, dict[str, Any]]], label: str, pap
 
 
 def print_results(
-    results: dict[str, dict[str, dict[str, Any]]],
+    results: Results,
     label: str,
     console: Console | None = None,
-    run: dict[str, Any] | None = None,
+    run: ResultsFile | None = None,
 ) -> None:
     """Print the table (the paper's rows only beside a comparable `run`, else a note why they are hidden) and the
     other k where there are enough samples, on stdout (the shared console unless one is given)."""
     console = console or out.console(err=False)
-    hidden = paper_rows_hidden(results, run or {})
+    hidden = paper_rows_hidden(results, run)
     console.print(results_table(results, label, paper=hidden is None))
     if hidden is not None:
         console.print(f"paper rows hidden: {hidden}", markup=False, highlight=False, soft_wrap=True)
     elif any(approximate_cells(model) for model in REFERENCE_MODELS):
         console.print("≈ published figure back-solved from the paper's averages (approximate)")
-    if (run or {}).get("max_length_approximate"):
+    if run and run.get("max_length_approximate"):
         console.print(
             "length limit approximate: the backend does not expose its tokenizer, so answers were "
             "limited to max_length new tokens",
@@ -134,12 +140,16 @@ def print_results(
         )
     for task, by_lang in results.items():
         for lang, cell in by_lang.items():
-            more = ", ".join(f"{k} {100 * v:.1f}" for k, v in cell.items() if k.startswith("pass@") and k != "pass@1")
+            more = ", ".join(
+                f"{k} {100 * v:.1f}"
+                for k, v in cell.items()
+                if k.startswith("pass@") and k != "pass@1" and isinstance(v, float)
+            )
             if more:
                 console.print(f"{task} {lang}: {more}")
 
 
-def plot_results(results: dict[str, dict[str, dict[str, Any]]], label: str, path: Path, paper: bool = True) -> None:
+def plot_results(results: Results, label: str, path: Path, paper: bool = True) -> None:
     """A PNG bar chart: one panel per task, pass@1 per language for this run and (`paper`) the reference models."""
     try:
         import matplotlib

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from gitocto.bench.data import Problem
 from gitocto.bench.passk import mean_pass_at_k
 from gitocto.bench.postprocess import describe_text, generated_completions, to_code_or_text
 from gitocto.bench.programs import build_program
 from gitocto.bench.prompts import DESCRIBE, build_prompt
+from gitocto.bench.records import ExecutionRecord, GenerationRecord, ResultCell, Results
 from gitocto.bench.store import JsonlStore
 from gitocto.execution import ExecResult, run_programs
 
@@ -21,14 +22,16 @@ def _program_sha(program: str) -> str:
     return hashlib.sha256(program.encode("utf-8")).hexdigest()[:16]
 
 
-def sample_codes(problem: Problem, task: str, record: dict[str, Any], generations: JsonlStore) -> list[str]:
+def sample_codes(
+    problem: Problem, task: str, record: GenerationRecord, generations: JsonlStore[GenerationRecord]
+) -> list[str]:
     """The code each saved completion of `task` amounts to, after the paper's post-processing."""
     fmt = record.get("format", "octocoder")
     chat = fmt == "chat"
     completions = generated_completions(problem.lang, record)
     if task == "explain":
         described = generations.get(DESCRIBE, problem.lang, problem.task_id)
-        texts = [describe_text(problem, c) for c in (described or {}).get("completions", [])]
+        texts = [describe_text(problem, c) for c in (described["completions"] if described else [])]
         texts = (texts + [""] * len(completions))[: len(completions)]
         return [
             to_code_or_text(problem, task, build_prompt(problem, task, fmt, text), completion, chat)
@@ -41,11 +44,11 @@ def sample_codes(problem: Problem, task: str, record: dict[str, Any], generation
 def score(
     problems: dict[str, list[Problem]],
     tasks: Sequence[str],
-    generations: JsonlStore,
-    executions: JsonlStore,
+    generations: JsonlStore[GenerationRecord],
+    executions: JsonlStore[ExecutionRecord],
     workers: int | None,
     progress: Any = None,
-) -> dict[str, dict[str, dict[str, Any]]]:
+) -> Results:
     """Per task and language: pass@k, problem and sample counts, and how the samples ended (status counts)."""
     # (task, lang, task_id, sample index, program) for each sample that has no saved result yet
     keys: list[tuple[str, str, str, int, str]] = []
@@ -90,20 +93,28 @@ def score(
 
     run_programs(jobs, workers, on_result=save)
 
-    results: dict[str, dict[str, dict[str, Any]]] = {}
+    # (n, c) per problem and the status counts, per task and language, in the order the problems came
+    counts: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    statuses: dict[tuple[str, str], dict[str, int]] = {}
     for (task, lang, task_id), entries in per_problem.items():
-        cell = results.setdefault(task, {}).setdefault(lang, {"counts": [], "statuses": {}})
+        cell_statuses = statuses.setdefault((task, lang), {})
         correct = 0
         for _, _, i, sha in entries:
             saved = executions.get(task, lang, task_id, i, sha)
             assert saved is not None
             correct += int(saved["passed"])
-            cell["statuses"][saved["status"]] = cell["statuses"].get(saved["status"], 0) + 1
-        cell["counts"].append((len(entries), correct))
-    for by_lang in results.values():
-        for cell in by_lang.values():
-            counts = cell.pop("counts")
-            cell.update(mean_pass_at_k(counts))
-            cell["problems"] = len(counts)
-            cell["samples"] = sum(n for n, _ in counts)
+            cell_statuses[saved["status"]] = cell_statuses.get(saved["status"], 0) + 1
+        counts.setdefault((task, lang), []).append((len(entries), correct))
+    results: Results = {}
+    for (task, lang), cell_counts in counts.items():
+        # mean_pass_at_k names its keys pass@k for the k it reports: the cell's optional pass@ keys.
+        results.setdefault(task, {})[lang] = cast(
+            ResultCell,
+            {
+                "statuses": statuses[(task, lang)],
+                **mean_pass_at_k(cell_counts),
+                "problems": len(cell_counts),
+                "samples": sum(n for n, _ in cell_counts),
+            },
+        )
     return results

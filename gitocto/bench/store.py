@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from gitocto.errors import OctoError
 
+# The record type a store holds (a TypedDict from gitocto.bench.records).
+R = TypeVar("R", bound=Mapping[str, Any])
 
-class JsonlStore:
+
+class JsonlStore(Generic[R]):
     """Records keyed by `key_fields`; a later record with the same key replaces an earlier one."""
 
     def __init__(self, path: Path, key_fields: tuple[str, ...]) -> None:
         self.path = path
         self.key_fields = key_fields
-        self.records: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.records: dict[tuple[Any, ...], R] = {}
         if path.exists():
             self._load()
 
@@ -31,20 +34,20 @@ class JsonlStore:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record: R = json.loads(line)
                 self.records[self.key(record)] = record
             except (json.JSONDecodeError, KeyError, TypeError):
                 raise OctoError(f"{self.path}:{n}: not a record of this file") from None
 
-    def key(self, record: dict[str, Any]) -> tuple[Any, ...]:
+    def key(self, record: R) -> tuple[Any, ...]:
         """The record's identity."""
         return tuple(record[f] for f in self.key_fields)
 
-    def get(self, *key: Any) -> dict[str, Any] | None:
+    def get(self, *key: Any) -> R | None:
         """The record with this key, if any."""
         return self.records.get(tuple(key))
 
-    def add(self, records: Iterable[dict[str, Any]]) -> None:
+    def add(self, records: Iterable[R]) -> None:
         """Append records and flush them to disk at once."""
         records = list(records)
         if not records:

@@ -11,14 +11,58 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypedDict, TypeVar
 
+from gitocto.bench.records import HumanEvalRow
 from gitocto.decontam.index import BENCHMARK_FIELDS, BenchmarkIndex, BenchmarkText
 from gitocto.errors import OctoError
 
 
+class _MbppRow(TypedDict):
+    text: str
+    code: str
+
+
+class MbppRow(_MbppRow, total=False):
+    """An MBPP problem: its text and solution (a local file may lack the task id)."""
+
+    task_id: int
+
+
+class _AppsRow(TypedDict):
+    question: str
+
+
+class AppsRow(_AppsRow, total=False):
+    """An APPS problem: its question."""
+
+    problem_id: int
+
+
+class _Ds1000Row(TypedDict):
+    prompt: str
+    reference_code: str
+
+
+class Ds1000Row(_Ds1000Row, total=False):
+    """A DS-1000 problem: its prompt and reference code, and metadata with the problem id."""
+
+    metadata: dict[str, object]
+
+
+class Gsm8kRow(TypedDict):
+    """A GSM8K problem: its question and answer."""
+
+    question: str
+    answer: str
+
+
+# A benchmark's row type: a local file's rows are checked for the required fields before they count as one.
+Row = TypeVar("Row", HumanEvalRow, MbppRow, AppsRow, Ds1000Row, Gsm8kRow)
+
+
 @dataclass(frozen=True)
-class Benchmark:
+class Benchmark(Generic[Row]):
     """A benchmark: its hub dataset, the fields a local file must have, and how rows become texts."""
 
     name: str
@@ -26,7 +70,7 @@ class Benchmark:
     config: str | None
     split: str
     fields: tuple[str, ...]
-    texts: Callable[[int, dict[str, Any]], list[BenchmarkText]]
+    texts: Callable[[int, Row], list[BenchmarkText]]
 
 
 def _extract_docstring(prompt: str) -> str:
@@ -38,7 +82,7 @@ def _extract_docstring(prompt: str) -> str:
     return ""
 
 
-def _humaneval(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
+def _humaneval(i: int, row: HumanEvalRow) -> list[BenchmarkText]:
     task, entry = str(row["task_id"]), str(row.get("entry_point") or "")
     number = task.rsplit("/", 1)[-1]
     prompt = str(row["prompt"])
@@ -56,7 +100,7 @@ def _humaneval(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     ]
 
 
-def _mbpp(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
+def _mbpp(i: int, row: MbppRow) -> list[BenchmarkText]:
     task = f"mbpp/{row.get('task_id', i)}"
     return [
         BenchmarkText(task, "text", str(row["text"]), problem=task),
@@ -64,7 +108,7 @@ def _mbpp(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     ]
 
 
-def _apps(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
+def _apps(i: int, row: AppsRow) -> list[BenchmarkText]:
     # Questions only, as Magicoder: the 115k test solutions are many short competitive-programming idioms.
     task = f"apps/{row.get('problem_id', i)}"
     return [BenchmarkText(task, "question", str(row["question"]), problem=task)]
@@ -79,7 +123,7 @@ def _ds1000_prompt(prompt: str) -> str:
     return prompt
 
 
-def _ds1000(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
+def _ds1000(i: int, row: Ds1000Row) -> list[BenchmarkText]:
     meta = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
     task = f"ds1000/{meta.get('problem_id', i) if meta else i}"
     return [
@@ -88,7 +132,7 @@ def _ds1000(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     ]
 
 
-def _gsm8k(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
+def _gsm8k(i: int, row: Gsm8kRow) -> list[BenchmarkText]:
     task = f"gsm8k/{i}"
     return [
         BenchmarkText(task, "question", str(row["question"]), problem=task),
@@ -96,7 +140,7 @@ def _gsm8k(i: int, row: dict[str, Any]) -> list[BenchmarkText]:
     ]
 
 
-BENCHMARKS: dict[str, Benchmark] = {
+BENCHMARKS: dict[str, Benchmark[Any]] = {
     b.name: b
     for b in (
         Benchmark(
@@ -146,14 +190,14 @@ def hub_unreachable() -> str | None:
     return f"{host}:{port} cannot be reached"
 
 
-def _hint(bench: Benchmark) -> str:
+def _hint(bench: Benchmark[Any]) -> str:
     return (
         f"pass --benchmark {bench.name}=PATH (a .jsonl, .json or .parquet file with the fields "
         f"{', '.join(bench.fields)}), or name only the benchmarks you have with --benchmark"
     )
 
 
-def _hub_rows(bench: Benchmark) -> list[dict[str, Any]]:
+def _hub_rows(bench: Benchmark[Any]) -> list[dict[str, Any]]:
     why = hub_unreachable()
     if why is not None:
         raise OctoError(f"cannot load benchmark {bench.name} ({bench.hub}) from the hub: {why}; {_hint(bench)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -16,6 +17,7 @@ from gitocto.bench.postprocess import (
 )
 from gitocto.bench.programs import build_program
 from gitocto.bench.prompts import build_prompt
+from gitocto.bench.records import GenerationRecord
 
 
 def test_stop_sequences_follow_the_paper() -> None:
@@ -284,13 +286,18 @@ def test_brace_languages_stop_where_the_function_closes_and_get_the_brace_back()
     java = "\n        return a + b;\n    }"
     assert truncate_code("java", restore_brace("java", java)) == java + "\n}"
     # A sample that ran out of tokens mid-function is left as it was; so is one that never needed the brace.
-    record = {
-        "completions": [cut, cut, "\n  return 1;\n}"],
-        "finish_reasons": ["stop", "length", "stop"],
-        "stops": list(request_stops("js", "octocoder")),
-    }
+    # Partial generation records: only the keys generated_completions reads.
+    record = cast(
+        GenerationRecord,
+        {
+            "completions": [cut, cut, "\n  return 1;\n}"],
+            "finish_reasons": ["stop", "length", "stop"],
+            "stops": list(request_stops("js", "octocoder")),
+        },
+    )
     assert generated_completions("js", record) == [cut + "\n}", cut, "\n  return 1;\n}"]
-    assert generated_completions("js", {"completions": [cut]}) == [cut]  # older records: as saved
+    older = cast(GenerationRecord, {"completions": [cut]})
+    assert generated_completions("js", older) == [cut]  # older records: as saved
 
 
 class ScriptedModel:
@@ -326,5 +333,5 @@ def test_a_line_start_brace_inside_the_function_does_not_end_the_sample() -> Non
     [[(text, finish)]] = _sample(model, config, "js", [prompt], 1, stops)  # type: ignore[arg-type]
     assert text == "\n  if (a) {\n    return 1;\n}\n  return 2;" and finish == "stop"
     assert len(model.prompts) == 2 and model.prompts[1] == "const f = (a) => {\n  if (a) {\n    return 1;\n}"
-    record = {"completions": [text], "finish_reasons": [finish], "stops": list(stops)}
+    record = cast(GenerationRecord, {"completions": [text], "finish_reasons": [finish], "stops": list(stops)})
     assert generated_completions("js", record) == [text + "\n}"]

@@ -6,17 +6,19 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 
 from gitocto.bench.check import KNOWN_EXCEPTIONS, CheckOutcome, unexplained
 from gitocto.bench.command import Options, apply_protocol, run
 from gitocto.bench.generate import GenerationConfig
+from gitocto.bench.records import Results, ResultsFile
 from gitocto.bench.report import approximate_cells, paper_rows_hidden, print_results
 
-FULL = {"fix": {lang: {"pass@1": 0.5, "problems": 164, "samples": 3280} for lang in ("python", "go")}}
-PAPER_RUN = {"limit": None, "n_samples": 20, "temperature": 0.2, "top_p": 0.95}
+# Partial results and runs: only the keys the paper-rows decision reads.
+FULL = cast(Results, {"fix": {lang: {"pass@1": 0.5, "problems": 164, "samples": 3280} for lang in ("python", "go")}})
+PAPER_RUN = cast(ResultsFile, {"limit": None, "n_samples": 20, "temperature": 0.2, "top_p": 0.95})
 
 
 def test_protocol_paper_sets_the_papers_sampling() -> None:
@@ -31,7 +33,7 @@ def test_settings_record_max_length_only_when_set() -> None:
     assert GenerationConfig("octocoder", 20, 0.2, 0.95, 512, max_length=2048).settings()["max_length"] == 2048
 
 
-def _printed(results: dict[str, Any], run: dict[str, Any]) -> str:
+def _printed(results: Results, run: ResultsFile) -> str:
     console = Console(record=True, width=200)
     print_results(results, "mine", console, run)
     return console.export_text()
@@ -42,11 +44,11 @@ def test_paper_rows_only_beside_a_comparable_run() -> None:
     shown = _printed(FULL, PAPER_RUN)
     assert "OctoCoder-15.5B (paper)" in shown and "paper rows hidden" not in shown
 
-    greedy = {**PAPER_RUN, "n_samples": 1, "temperature": 0.0}
+    greedy: ResultsFile = {**PAPER_RUN, "n_samples": 1, "temperature": 0.0}
     assert "n=1, temperature 0.0" in (paper_rows_hidden(FULL, greedy) or "")
-    limited = {"fix": {"python": {**FULL["fix"]["python"], "problems": 3}}}
+    limited: Results = {"fix": {"python": {**FULL["fix"]["python"], "problems": 3}}}
     assert "part of the benchmark" in (paper_rows_hidden(limited, {**PAPER_RUN, "limit": 3}) or "")
-    unknown = {**PAPER_RUN, "temperature": None}
+    unknown: ResultsFile = {**PAPER_RUN, "temperature": None}
     assert "does not record" in (paper_rows_hidden(FULL, unknown) or "")
     hidden = _printed(FULL, greedy)
     assert "(paper)" not in hidden and "paper rows hidden: this run sampled n=1" in hidden
@@ -54,7 +56,7 @@ def test_paper_rows_only_beside_a_comparable_run() -> None:
 
 def test_approximate_published_cells_are_marked() -> None:
     assert ("explain", "java") in approximate_cells("OctoCoder-15.5B")
-    results = {"explain": {lang: {"pass@1": 0.1, "problems": 164} for lang in ("java", "go")}}
+    results = cast(Results, {"explain": {lang: {"pass@1": 0.1, "problems": 164} for lang in ("java", "go")}})
     shown = _printed(results, PAPER_RUN)
     assert "≈27.4" in shown and "21.1" in shown and "≈21.1" not in shown
 
