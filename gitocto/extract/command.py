@@ -28,9 +28,8 @@ from gitocto.extract.output import (
     PartState,
     PartWriter,
     check_output,
-    join_parts,
     parts_dir_for,
-    parts_format,
+    single_file_writer,
     stdout_writer,
 )
 from gitocto.extract.pipeline import DROP_PREFIX, DUPLICATE, rule_context
@@ -107,21 +106,17 @@ def extract_repos(
             )
         console.print(f"{output} is complete from an earlier run; nothing to do (remove it to extract again)")
         return 0
-    # Parts of a single Parquet file are rewritten when joined, so they are kept as Arrow files meanwhile.
-    with PartWriter(
-        parts_dir_for(path) if fmt else path, parts_format(fmt) if fmt else shard_format, COLUMNS
-    ) as writer:
+    single = single_file_writer(path, fmt, COLUMNS) if fmt else None
+    writer = single or PartWriter(path, shard_format, COLUMNS)
+    with writer:
         check_same_run(writer.state_dir, settings, f"{writer.directory} holds parts")
         state = writer.load()
         if state.done:
             console.print(f"resuming: {len(state.done)} commits already extracted")
-        if fmt == "parquet" and state.next_index == 0:
-            writer.stream_into(path)
         _run(targets, options, writer, state, console)
-        streamed = writer.finish_stream()
+        if single is not None:
+            single.finish_into(path)
     if fmt is not None:
-        if not streamed:
-            join_parts(writer.parts(), path, fmt, COLUMNS)
         _write_summary(path, state.counts, state.problems, settings)
         shutil.rmtree(writer.directory, ignore_errors=True)
     print_summary(console, state.counts, state.problems, output)

@@ -3,8 +3,12 @@
 Records are written in parts (one per chunk of commits). A part is written under a temporary name and renamed into
 place; its state file (which commits it covers, the dedup keys of its records, its counts) is renamed in after it,
 so a part without a state file is an interrupted one and is removed on resume. State lives in a hidden
-`.octo-state/` directory, which `datasets.load_dataset` ignores. For a single-file output the parts live in a
-hidden directory beside it and are joined into the file (again via a temporary name) when the run completes.
+`.octo-state/` directory, which `datasets.load_dataset` ignores.
+
+A single-file output is built in a hidden directory beside it and renamed into place when complete, never copied.
+A JSONL (or gzip) file grows there in place: each part is appended, and its state file records the file's length
+after it, so a resume cuts off whatever an interrupted part left and carries on. A Parquet file is streamed row
+group by row group into a segment; a run that fails closes its segment, and a resume joins the finished rows.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +32,7 @@ from gitocto.records import (
     arrow_tables,
     atomic_write,
     format_of,
+    gzip_members,
     json_lines,
     parquet_writer,
     write_json,
@@ -39,8 +43,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-# The parts of a single Parquet file: Arrow IPC, which costs a copy to write and nothing to read back (memory-mapped)
-# when the parts are joined into the one compressed Parquet file.
+# What an earlier gitocto kept the parts of a single Parquet file in (a copy of every record, joined at the end).
 ARROW_PARTS = "arrow"
 STATE_DIR = ".octo-state"
 _INT_COLUMNS = ("lines_added", "lines_removed", "files_changed", "same_path_files")
@@ -106,27 +109,12 @@ def _parquet_writer(path: Path, columns: Sequence[str], compression: str) -> pq.
 def write_part(
     records: Sequence[Mapping[str, object]],
     path: Path,
-    fmt: str,
     columns: Sequence[str],
     compression: str = PARQUET_COMPRESSION,
     pool: ThreadPoolExecutor | None = None,
-    also: ParquetStream | None = None,
 ) -> None:
-    """Write one part atomically: an Arrow IPC part (its tables also appended to `also`, a row group of the single
-    Parquet file being streamed, when given) or a record file (`records.write_records`)."""
-    if fmt != ARROW_PARTS:
-        write_records(
-            path, records, schema=schema(columns), dictionary=_DICT_COLUMNS, compression=compression, pool=pool
-        )
-        return
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
-
-    with atomic_write(path) as tmp, pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, schema(columns)) as writer:
-        for table in to_tables(records, columns):
-            writer.write_table(table)
-            if also is not None:
-                also.write_table(table)
+    """Write one part (one shard of a directory output) atomically, in the format its name asks for."""
+    write_records(path, records, schema=schema(columns), dictionary=_DICT_COLUMNS, compression=compression, pool=pool)
 
 
 class ParquetStream:
@@ -179,11 +167,11 @@ class PartState:
 
 
 class PartWriter:
-    """Parts in `directory` (shards of the output itself, or the hidden parts of a single-file output).
+    """Parts in `directory`, one file each: the shards of a directory output.
 
     A part is encoded, compressed and written on a background thread while the next chunk is extracted; at most one
     part is in flight, so memory holds two chunks at most. Use it as a context manager: leaving it waits for the part
-    in flight (and raises what writing it raised).
+    in flight (and raises what writing it raised). The single-file writers below keep their parts otherwise.
     """
 
     def __init__(
@@ -196,55 +184,37 @@ class PartWriter:
         self.state_dir = directory / STATE_DIR
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="octo-write")
         self._gzip = ThreadPoolExecutor(max_workers=os.cpu_count() or 1) if fmt == JSONL_GZ else None
-        self._pending: Future[Path] | None = None
-        self.stream: ParquetStream | None = None
-
-    def stream_into(self, output: Path) -> None:
-        """Also append every Arrow part to `output` as it is written (a run that starts with no parts), so the
-        single Parquet file needs no join at the end: `finish_stream()` renames it into place."""
-        self.stream = ParquetStream(output, self.columns)
-
-    def finish_stream(self) -> bool:
-        """Rename the streamed file into place; False when there is none (a resumed run joins the parts)."""
-        self.wait()
-        if self.stream is None:
-            return False
-        stream, self.stream = self.stream, None
-        stream.finish()
-        return True
+        self._pending: Future[None] | None = None
 
     def __enter__(self) -> PartWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         try:
             self.wait()
         finally:
             self._background.shutdown(wait=True)
-            if self.stream is not None:
-                self.stream.discard()  # not finished: the run failed, and its parts are what a rerun resumes from
             if self._gzip is not None:
                 self._gzip.shutdown(wait=True)
+            self._close(failed=exc_type is not None)
 
     def load(self) -> PartState:
-        """Read what earlier runs finished; remove parts whose state file never got written."""
+        """Read what earlier runs finished; drop what an interrupted part left."""
         state = PartState()
         if not self.directory.exists():
             return state
-        for part in sorted(self.directory.glob(f"part-*.{self.fmt}")):
-            if not (self.state_dir / f"{part.name}.json").exists():
-                part.unlink()
+        self._clean()
         for path in sorted(self.state_dir.glob("part-*.json")) if self.state_dir.exists() else []:
-            part = self.directory / path.name.removesuffix(".json")
-            if not part.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not self._intact(path.name.removesuffix(".json"), data):
                 path.unlink()
                 continue
-            data = json.loads(path.read_text(encoding="utf-8"))
             state.done.update((data["repo"], c) for c in data["commits"])
             state.keys.update(data["keys"])
             state.counts.update(data["counts"])
             state.problems.extend(data["problems"])
-            state.next_index = max(state.next_index, int(part.name.split("-")[1].split(".")[0]) + 1)
+            state.next_index = max(state.next_index, int(path.name.split("-")[1].split(".")[0]) + 1)
+        self._loaded()
         return state
 
     def write(
@@ -258,7 +228,7 @@ class PartWriter:
         problems: Sequence[str],
     ) -> None:
         """Start writing part `index` and then its state file (after the part before it is done); the part counts
-        as done only once both exist. The arguments must not change afterwards."""
+        as done only once its state file exists. The arguments must not change afterwards."""
         self.wait()
         self._pending = self._background.submit(self._write, index, records, repo, commits, keys, counts, problems)
 
@@ -277,26 +247,167 @@ class PartWriter:
         keys: Iterable[str],
         counts: Counter[str],
         problems: Sequence[str],
-    ) -> Path:
-        part = self.directory / f"part-{index:05d}.{self.fmt}"
-        write_part(records, part, self.fmt, self.columns, self.compression, self._gzip, self.stream)
-        write_json(
-            self.state_dir / f"{part.name}.json",
-            {
-                "repo": repo,
-                "commits": list(commits),
-                "keys": list(keys),
-                "counts": dict(counts),
-                "problems": list(problems),
-            },
-        )
-        return part
+    ) -> None:
+        name = f"part-{index:05d}.{self.fmt}"
+        where = self._write_records(name, records)
+        state = {"repo": repo, "commits": list(commits), "keys": list(keys), "counts": dict(counts)}
+        write_json(self.state_dir / f"{name}.json", {**state, "problems": list(problems), **where})
 
-    def parts(self) -> list[Path]:
-        """The finished parts, in order."""
-        return sorted(
-            p for p in self.directory.glob(f"part-*.{self.fmt}") if (self.state_dir / f"{p.name}.json").exists()
-        )
+    # What differs between the ways of keeping parts.
+
+    def _write_records(self, name: str, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
+        """Write one part's records; what its state file needs to find them again."""
+        write_part(records, self.directory / name, self.columns, self.compression, self._gzip)
+        return {}
+
+    def _intact(self, name: str, state: Mapping[str, object]) -> bool:
+        """Whether the records of part `name` (its state file says `state`) are all there."""
+        return (self.directory / name).exists()
+
+    def _clean(self) -> None:
+        """Before loading: remove part files that never got a state file."""
+        for part in self.directory.glob(f"part-*.{self.fmt}"):
+            if not (self.state_dir / f"{part.name}.json").exists():
+                part.unlink()
+
+    def _loaded(self) -> None:
+        """After loading: drop what the intact parts do not cover."""
+
+    def _close(self, *, failed: bool) -> None:
+        """On leaving, after the last part: keep what a failed run wrote for its rerun."""
+
+    def _refuse_old_parts(self, pattern: str) -> None:
+        if any(self.directory.glob(pattern)):
+            raise OctoError(
+                f"{self.directory} holds the parts of a run by an earlier gitocto, which joined them at the end; "
+                "finish it with that version, or remove the directory to start over"
+            )
+
+
+class GrowingFile(PartWriter):
+    """The parts of a single JSONL (or gzip) file, appended to one file that is renamed into place at the end.
+
+    Each part's state file records the file's length after it; a resume cuts the file back to the end of the last
+    finished part (what an interrupted one appended goes) and appends from there. Gzip parts are whole members.
+    """
+
+    def __init__(self, directory: Path, fmt: str, columns: Sequence[str]) -> None:
+        super().__init__(directory, fmt, columns)
+        self.path = directory / f"records.{fmt}"
+        self._end = 0
+
+    def _write_records(self, name: str, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "ab", buffering=1 << 20) as out:
+            if records:
+                lines = json_lines(records)
+                out.writelines(gzip_members(lines, self._gzip) if self.fmt == JSONL_GZ else lines)
+            return {"end": out.tell()}
+
+    def _intact(self, name: str, state: Mapping[str, object]) -> bool:
+        end = state.get("end")
+        if not isinstance(end, int) or not self.path.exists() or end > self.path.stat().st_size:
+            return False
+        self._end = max(self._end, end)
+        return True
+
+    def _clean(self) -> None:
+        self._refuse_old_parts(f"part-*.{self.fmt}")
+        self._end = 0
+
+    def _loaded(self) -> None:
+        if self.path.exists():
+            os.truncate(self.path, self._end)
+
+    def finish_into(self, output: Path) -> None:
+        """Rename the finished file into place (an empty file, or one empty gzip member, when nothing was written)."""
+        self.wait()
+        if not self.path.exists() or (self.fmt == JSONL_GZ and not self.path.stat().st_size):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.path.write_bytes(gzip.compress(b"") if self.fmt == JSONL_GZ else b"")
+        os.replace(self.path, output)
+
+
+class ParquetSegments(PartWriter):
+    """The parts of a single Parquet file, streamed as row groups into a segment file renamed into place at the end.
+
+    A Parquet file is readable only once closed, so a run that fails (an error, Ctrl-C) closes its segment and keeps
+    it: each part's state file names its segment and its rows there, and a resume joins the finished rows of every
+    segment into the output. A run killed outright leaves an unclosed segment, which is removed; its parts are then
+    extracted again. No copy of the records is kept beside the file being written.
+    """
+
+    def __init__(self, directory: Path, columns: Sequence[str]) -> None:
+        super().__init__(directory, PARQUET, columns)
+        self.stream: ParquetStream | None = None
+
+    def _segments(self) -> list[Path]:
+        return sorted(self.directory.glob("segment-*.parquet"))
+
+    def _write_records(self, name: str, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
+        if self.stream is None:
+            done = self._segments()
+            number = int(done[-1].stem.split("-")[1]) + 1 if done else 0
+            self.stream = ParquetStream(self.directory / f"segment-{number:05d}.parquet", self.columns)
+        start = self.stream.rows
+        self.stream.write(records)
+        return {"segment": self.stream.path.name, "rows": [start, self.stream.rows]}
+
+    def _intact(self, name: str, state: Mapping[str, object]) -> bool:
+        return isinstance(state.get("segment"), str) and (self.directory / str(state["segment"])).exists()
+
+    def _clean(self) -> None:
+        self._refuse_old_parts(f"part-*.{ARROW_PARTS}")
+        for leftover in self.directory.glob(".segment-*.tmp-*"):  # a segment its run never closed
+            leftover.unlink()
+
+    def _close(self, *, failed: bool) -> None:
+        stream, self.stream = self.stream, None
+        if stream is None:
+            return
+        if not failed:
+            stream.finish()
+            return
+        try:
+            stream.finish()  # closed, so the parts this run finished are kept for the rerun
+        except Exception:
+            stream.discard()
+
+    def finish_into(self, output: Path) -> None:
+        """Put the Parquet file at `output`: this run's segment renamed, or the finished rows of all joined."""
+        self.wait()
+        current = self.stream
+        self._close(failed=False)
+        segments = self._segments()
+        if current is not None and segments == [current.path]:
+            os.replace(current.path, output)
+            return
+        rows: dict[str, list[tuple[int, int]]] = {}
+        for path in sorted(self.state_dir.glob("part-*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rows.setdefault(data["segment"], []).append((data["rows"][0], data["rows"][1]))
+        join_segments([(s, rows.get(s.name, [])) for s in segments], output, self.columns)
+
+
+def join_segments(
+    segments: Sequence[tuple[Path, Sequence[tuple[int, int]]]], output: Path, columns: Sequence[str]
+) -> None:
+    """Write the given row ranges of each Parquet segment, in order, into `output` atomically, a row group at a time."""
+    import pyarrow.parquet as pq
+
+    with atomic_write(output) as tmp, _parquet_writer(tmp, columns, PARQUET_COMPRESSION) as writer:
+        for path, ranges in segments:
+            source = pq.ParquetFile(path)
+            first = 0
+            for i in range(source.num_row_groups):
+                count = source.metadata.row_group(i).num_rows
+                wanted = [(max(a, first) - first, min(b, first + count) - first) for a, b in ranges]
+                wanted = [(a, b) for a, b in wanted if a < b]
+                if wanted:
+                    group = source.read_row_group(i)
+                    for a, b in wanted:
+                        writer.write_table(group.slice(a, b - a))
+                first += count
 
 
 def parts_dir_for(output: Path) -> Path:
@@ -304,52 +415,11 @@ def parts_dir_for(output: Path) -> Path:
     return output.parent / f".{output.name}.octo-parts"
 
 
-def parts_format(fmt: str) -> str:
-    """The format the parts of a single `fmt` file are kept in while the run goes on."""
-    return ARROW_PARTS if fmt == PARQUET else fmt
-
-
-def join_parts(parts: Sequence[Path], output: Path, fmt: str, columns: Sequence[str]) -> None:
-    """Join finished parts into `output` atomically: Arrow parts are streamed into one compressed Parquet file one
-    row group per part; JSONL parts are concatenated by the kernel (gzip members concatenate into one gzip file)."""
-    with atomic_write(output) as tmp:
-        if fmt == PARQUET:
-            import pyarrow as pa
-            import pyarrow.ipc as ipc
-
-            with _parquet_writer(tmp, columns, PARQUET_COMPRESSION) as writer:
-                for part in parts:
-                    with pa.memory_map(str(part)) as source:
-                        reader = ipc.open_file(source)
-                        for i in range(reader.num_record_batches):
-                            writer.write_table(pa.Table.from_batches([reader.get_batch(i)]))
-        else:
-            with open(tmp, "wb") as out:
-                for part in parts:
-                    _append_file(part, out)
-                if not parts and fmt == JSONL_GZ:
-                    out.write(gzip.compress(b""))
-
-
-def _append_file(source: Path, out: IO[bytes]) -> None:
-    """Append `source` to `out` without passing its bytes through Python where the kernel can copy them."""
-    out.flush()
-    with open(source, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        done = 0
-        try:
-            while done < size:
-                n = os.copy_file_range(fh.fileno(), out.fileno(), size - done)
-                if n == 0:
-                    break
-                done += n
-        except (AttributeError, OSError):
-            pass
-        if done < size:
-            fh.seek(done)
-            out.seek(0, os.SEEK_END)
-            shutil.copyfileobj(fh, out)
-    out.seek(0, os.SEEK_END)
+def single_file_writer(output: Path, fmt: str, columns: Sequence[str]) -> GrowingFile | ParquetSegments:
+    """The writer of a single `fmt` file at `output`, keeping its parts in the hidden directory beside it."""
+    if fmt == PARQUET:
+        return ParquetSegments(parts_dir_for(output), columns)
+    return GrowingFile(parts_dir_for(output), fmt, columns)
 
 
 def check_output(output: str) -> None:

@@ -3,10 +3,11 @@ long-lived `git cat-file --batch` (measured faster than walking trees and diffin
 
 from __future__ import annotations
 
+import fcntl
 import re
 import subprocess
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
@@ -16,6 +17,7 @@ NULL_SHA = "0" * 40
 _FORMAT = "%x00%H%x00%P%x00%aI%x00%cI%x00%B%x00"
 _HEADER_FIELDS = 5
 _CHUNK = 1 << 20
+PIPE_SIZE = 1 << 20
 _NUMSTAT = re.compile(rb"^(?:\d+|-)\t(?:\d+|-)\t")
 
 
@@ -105,7 +107,9 @@ def parse_raw_log(stream: IO[bytes]) -> Iterator[RawCommit]:
         )
 
 
-def log_raw(git_dir: Path, commits: Sequence[str], *, first_parent_diffs: bool = False) -> Iterator[RawCommit]:
+def log_raw(
+    git_dir: Path, commits: Sequence[str], *, first_parent_diffs: bool = False
+) -> Generator[RawCommit, None, None]:
     """Stream `commits` (in the given order) with their raw changes against the first parent, renames detected."""
     args = [
         "git",
@@ -128,6 +132,7 @@ def log_raw(git_dir: Path, commits: Sequence[str], *, first_parent_diffs: bool =
         args.append("--diff-merges=first-parent")
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    _widen(proc.stdout)
     writer = threading.Thread(target=_feed, args=(proc.stdin, [f"{c}\n".encode() for c in commits]), daemon=True)
     writer.start()
     try:
@@ -140,6 +145,15 @@ def log_raw(git_dir: Path, commits: Sequence[str], *, first_parent_diffs: bool =
         writer.join()
     if code != 0:
         raise LogError(err.decode("utf-8", errors="replace").strip() or f"git log exited {code}")
+
+
+def _widen(pipe: IO[bytes]) -> None:
+    """Let git run up to a megabyte ahead of its reader (Linux; elsewhere the pipe keeps its size). A 64 KB pipe
+    holds a fraction of one chunk's log, so git stopped whenever the reader was busy building records."""
+    try:
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        pass
 
 
 class LogError(RuntimeError):

@@ -77,7 +77,8 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(
     calls = {"n": 0}
 
     def crash_on_the_third_rename(src: Any, dst: Any) -> None:
-        # Renames go part, state, part, ...: the third is the second part, so one part is done when it dies.
+        # Shards rename part, state, part, ...; a single file renames one state file per part (its records are
+        # appended first). Either way the run dies with a part's records written and its state not.
         calls["n"] += 1
         if calls["n"] == 3:
             raise Crash

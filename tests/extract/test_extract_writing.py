@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,10 @@ from gitocto.extract import walk
 from gitocto.extract.command import extract_repos
 from gitocto.extract.options import ExtractOptions
 from tests.extract.extract_helpers import read_output
+from tests.support.git_octo import octo
+from tests.support.waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -105,10 +110,54 @@ def test_interrupted_single_parquet_file_resumes_from_its_parts(busy: Any, tmp_p
         extract_repos([str(busy.path)], str(out), ExtractOptions())
     monkeypatch.setattr(os, "replace", real_replace)
     assert not out.exists()
-    # Nothing of the streamed file is left behind, only the finished parts.
+    # The failed run closed what it had streamed into a segment, which the rerun joins with its own; nothing else.
+    parts = tmp_path / ".o.parquet.octo-parts"
+    assert [p.name for p in parts.iterdir() if p.name != ".octo-state"] == ["segment-00000.parquet"]
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
     assert extract_repos([str(busy.path)], str(out), ExtractOptions()) == 0
     assert read_output(out) == read_output(clean)
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.jsonl.gz", "out.parquet"])
+def test_single_file_killed_outright_resumes_without_loss_or_duplicates(tmp_path: Path, name: str) -> None:
+    repo = tmp_path / "hist"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "make_history.py"), str(repo), "--commits", "3000"],
+        check=True,
+        capture_output=True,
+    )
+    out = tmp_path / name
+    state = tmp_path / f".{name}.octo-parts" / ".octo-state"
+    cmd = [sys.executable, "-m", "gitocto", "extract", str(repo), "-o", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        # 3000 commits are 15 parts: killed once the first is finished, with no chance to tidy up.
+        wait_until(lambda: proc.poll() is not None or any(state.glob("part-*.json")), "the first part", timeout_s=300)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL and not out.exists(), "extract finished before it was killed"
+    rerun = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    clean = tmp_path / f"clean.{name.split('.', 1)[1]}"
+    assert extract_repos([str(repo)], str(clean), ExtractOptions()) == 0
+    assert read_output(out) == read_output(clean)
+    assert not (tmp_path / f".{name}.octo-parts").exists()
+
+
+@pytest.mark.parametrize(("name", "part"), [("out.jsonl", "part-00000.jsonl"), ("out.parquet", "part-00000.arrow")])
+def test_parts_left_by_an_earlier_version_are_kept_and_named(busy: Any, tmp_path: Path, name: str, part: str) -> None:
+    parts = tmp_path / f".{name}.octo-parts"
+    (parts / ".octo-state").mkdir(parents=True)
+    (parts / part).write_bytes(b"an earlier gitocto's part")
+    (parts / ".octo-state" / f"{part}.json").write_text('{"repo": "r", "commits": [], "keys": [], "counts": {}}')
+    proc = octo("extract", str(busy.path), "-o", str(tmp_path / name))
+    assert proc.returncode == 1 and proc.stderr.startswith("git octo: error: "), proc.stderr
+    assert "earlier gitocto" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert (parts / part).read_bytes() == b"an earlier gitocto's part" and not (tmp_path / name).exists()
 
 
 def test_stdout_into_a_closed_pipe_ends_quietly(busy: Any) -> None:
