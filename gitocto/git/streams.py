@@ -4,6 +4,7 @@ long-lived `git cat-file --batch` (measured faster than walking trees and diffin
 from __future__ import annotations
 
 import fcntl
+import os
 import re
 import subprocess
 import threading
@@ -18,6 +19,10 @@ _FORMAT = "%x00%H%x00%P%x00%aI%x00%cI%x00%B%x00"
 _HEADER_FIELDS = 5
 _CHUNK = 1 << 20
 PIPE_SIZE = 1 << 20
+_MALLOC_TUNABLES = ":".join(
+    f"glibc.malloc.{name}={value}"
+    for name, value in (("trim_threshold", 256 << 20), ("mmap_threshold", 32 << 20), ("top_pad", 64 << 20))
+)
 _NUMSTAT = re.compile(rb"^(?:\d+|-)\t(?:\d+|-)\t")
 
 
@@ -130,7 +135,7 @@ def log_raw(
     ]
     if first_parent_diffs:
         args.append("--diff-merges=first-parent")
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     _widen(proc.stdout)
     writer = threading.Thread(target=_feed, args=(proc.stdin, [f"{c}\n".encode() for c in commits]), daemon=True)
@@ -145,6 +150,17 @@ def log_raw(
         writer.join()
     if code != 0:
         raise LogError(err.decode("utf-8", errors="replace").strip() or f"git log exited {code}")
+
+
+def git_env() -> dict[str, str]:
+    """The environment for the long-lived git processes: glibc's allocator told to keep freed memory rather than hand
+    it back to the system and fault it in again for the next diff (git log on click: 61k page faults become 16k,
+    and the log takes a fifth less time). Settings the user gave in GLIBC_TUNABLES come later, so they win; other C
+    libraries ignore the variable."""
+    env = dict(os.environ)
+    given = env.get("GLIBC_TUNABLES")
+    env["GLIBC_TUNABLES"] = f"{_MALLOC_TUNABLES}:{given}" if given else _MALLOC_TUNABLES
+    return env
 
 
 def _widen(pipe: IO[bytes]) -> None:
@@ -196,6 +212,7 @@ class BlobReader:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                env=git_env(),
             )
         return self._proc
 

@@ -12,7 +12,7 @@ from gitocto.extract.licenses import detect_license
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.shard import extract_repo_to_shard, repo_key
 from gitocto.git.repository import license_file
-from gitocto.git.streams import BlobReader, OversizeBlob
+from gitocto.git.streams import BlobReader, OversizeBlob, git_env
 from tests.extract.extract_helpers import read_output
 from tests.support.git_octo import octo
 
@@ -189,3 +189,12 @@ def test_licence_file_priority() -> None:
     assert license_file(["COPYING.LESSER", "UNLICENSE"]) == "UNLICENSE"
     assert license_file(["LICENSE_1_0.txt"]) == "LICENSE_1_0.txt"
     assert license_file(["licenses.py", "licensed.json", "README"]) is None
+
+
+def test_git_processes_get_the_allocator_settings_and_the_users_own_win(monkeypatch: Any) -> None:
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    ours = git_env()["GLIBC_TUNABLES"]
+    assert "glibc.malloc.trim_threshold=" in ours and "glibc.malloc.mmap_threshold=" in ours
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1")
+    # glibc takes the last setting of a name, so the user's comes after ours.
+    assert git_env()["GLIBC_TUNABLES"] == f"{ours}:glibc.malloc.trim_threshold=1"
