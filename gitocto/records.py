@@ -27,8 +27,10 @@ import json
 import os
 import shutil
 import zlib
+from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -350,7 +352,12 @@ def arrow_tables(records: Sequence[Mapping[str, object]], schema: pa.Schema) -> 
     import pyarrow as pa
 
     def table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
-        return pa.Table.from_pydict({c: [r.get(c) for r in rows] for c in schema.names}, schema=schema)
+        columns = [
+            _string_array(values) if field.type == pa.string() else pa.array(values, field.type)
+            for field in schema
+            for values in [[r.get(field.name) for r in rows]]
+        ]
+        return pa.Table.from_arrays(columns, schema=schema)
 
     start, size = 0, 0
     for i, record in enumerate(records):
@@ -360,6 +367,23 @@ def arrow_tables(records: Sequence[Mapping[str, object]], schema: pa.Schema) -> 
             start, size = i + 1, 0
     if start < len(records) or not records:
         yield table(records[start:])
+
+
+def _string_array(values: list[object]) -> pa.Array:
+    """A string column built from one buffer of exactly its size. Arrow's builder doubles its buffer as it grows:
+    on file contents that touches three times the memory and copies it twice, most of the Arrow encode time (click:
+    0.73 s against 0.33 s). Columns with nulls or other values, or past 2 GB, go through the builder."""
+    import pyarrow as pa
+
+    texts = [v for v in values if isinstance(v, str)]
+    try:
+        if len(texts) < len(values):
+            raise TypeError
+        data = [t.encode() for t in texts]
+        offsets = array("i", accumulate(map(len, data), initial=0))
+    except (TypeError, UnicodeEncodeError, OverflowError):
+        return pa.array(values, pa.string())
+    return pa.StringArray.from_buffers(len(data), pa.py_buffer(offsets), pa.py_buffer(b"".join(data)))
 
 
 def parquet_writer(
