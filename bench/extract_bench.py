@@ -29,18 +29,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow.parquet as pq
 
 from gitocto.extract import walk
 from gitocto.extract.options import ExtractOptions
-from gitocto.extract.output import ParquetStream, to_table
+from gitocto.extract.output import ParquetStream, to_tables
 from gitocto.extract.pipeline import dedup_key
 from gitocto.git.streams import NULL_SHA, BlobReader, log_raw
 from gitocto.records import gzip_members, json_lines
 
+T = TypeVar("T")
 KINDS = ("jsonl", "parquet", "jsonl.gz")
 
 
@@ -161,6 +163,17 @@ def run_blob_floor(repo: Path, shas: bytes) -> None:
     subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], input=shas, stdout=subprocess.DEVNULL, check=True)
 
 
+def iter_timed(items: Iterator[T], t: dict[str, float], key: str) -> Iterator[T]:
+    """`items`, adding the time each one takes to produce to `t[key]`."""
+    while True:
+        start = time.perf_counter()
+        item = next(items, None)
+        t[key] += time.perf_counter() - start
+        if item is None:
+            return
+        yield item
+
+
 def split(repo: Path, n: int) -> dict[str, float]:
     """One sequential one-worker pass, each stage timed on its own (no overlap, unlike the real run)."""
     ctx, commits = walk.prepare(repo, ExtractOptions(max_commits=n))
@@ -171,9 +184,10 @@ def split(repo: Path, n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         stream = ParquetStream(Path(tmp) / "s.parquet", walk.COLUMNS)
         with open(Path(tmp) / "s.jsonl", "wb", buffering=1 << 20) as jsonl:
+            logs = walk.chunk_logs(ctx, walk.chunks(commits))  # one git log for the run, as the tool reads it
             for chunk in walk.chunks(commits):
                 start = time.perf_counter()
-                raw = walk.fetch_log(ctx, chunk)
+                raw = next(logs)
                 t["walk: git log"] += time.perf_counter() - start
                 if isinstance(raw, Exception):
                     continue
@@ -199,12 +213,10 @@ def split(repo: Path, n: int) -> dict[str, float]:
                 jsonl.writelines(lines)
                 t["write JSONL"] += time.perf_counter() - start
                 del lines
-                start = time.perf_counter()
-                table = to_table(records, walk.COLUMNS)
-                t["encode Arrow"] += time.perf_counter() - start
-                start = time.perf_counter()
-                stream.write_table(table)
-                t["write Parquet"] += time.perf_counter() - start
+                for table in iter_timed(to_tables(records, walk.COLUMNS), t, "encode Arrow"):
+                    start = time.perf_counter()
+                    stream.write_table(table)
+                    t["write Parquet"] += time.perf_counter() - start
             start = time.perf_counter()
             jsonl.flush()
             t["write JSONL"] += time.perf_counter() - start

@@ -90,13 +90,6 @@ def schema(columns: Sequence[str]) -> pa.Schema:
     return pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in columns])
 
 
-def to_table(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> pa.Table:
-    """Records as one Arrow table of `schema(columns)` (a column absent from a record is null)."""
-    import pyarrow as pa
-
-    return pa.Table.from_pydict({c: [r.get(c) for r in records] for c in columns}, schema=schema(columns))
-
-
 def to_tables(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> Iterator[pa.Table]:
     """Records as Arrow tables of `schema(columns)`, one Parquet row group each (`records.arrow_tables`)."""
     return arrow_tables(records, schema(columns))

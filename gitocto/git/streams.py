@@ -281,10 +281,11 @@ def _read_responses(stdout: IO[bytes], n: int, out: list[bytes | None], max_size
             big.size = size
             out.append(big)
             continue
-        data = stdout.read(size + 1)
-        if len(data) != size + 1:
+        # The contents, then the newline after them on their own: slicing it off would copy every blob once more.
+        data = stdout.read(size)
+        if len(data) != size or stdout.read(1) != b"\n":
             return i
-        out.append(data[:-1] if fields[1] == b"blob" else None)
+        out.append(data if fields[1] == b"blob" else None)
     return n
 
 
