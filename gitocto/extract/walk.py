@@ -24,7 +24,7 @@ from gitocto.extract.text import decode, is_binary
 from gitocto.git.repository import git, license_text, open_repository
 from gitocto.git.streams import NULL_SHA, BlobReader, LogError, OversizeBlob, RawChange, RawCommit, log_raw
 
-CHUNK_COMMITS = 200
+CHUNK_COMMITS = 100  # pytest to Parquet: peak RSS 365 MB at 100, 490 MB at 200, no slower
 _KIND = {"M": "modified", "A": "added", "D": "deleted", "R": "renamed", "T": "modified", "C": "added"}
 GITLINK, SYMLINK = "160000", "120000"
 

@@ -131,7 +131,7 @@ def test_single_file_killed_outright_resumes_without_loss_or_duplicates(tmp_path
     cmd = [sys.executable, "-m", "gitocto", "extract", str(repo), "-o", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        # 3000 commits are 15 parts: killed once the first is finished, with no chance to tidy up.
+        # 3000 commits are 30 parts: killed once the first is finished, with no chance to tidy up.
         wait_until(lambda: proc.poll() is not None or any(state.glob("part-*.json")), "the first part", timeout_s=300)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
