@@ -6,6 +6,7 @@ import gzip
 import json
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,31 @@ def test_a_failed_record_write_keeps_the_old_file(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         write_records(path, [ROWS[0], {"x": object()}])  # neither orjson nor json can encode an object
     assert read_records(path) == ROWS and [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+
+
+def test_arrow_columns_from_buffers_match_arrows_own_conversion() -> None:
+    pa = pytest.importorskip("pyarrow")
+    schema = pa.schema([("s", pa.string()), ("n", pa.int64()), ("mixed", pa.string())])
+    rows: list[dict[str, object]] = [
+        {"s": "ünïcode ✓ 😀", "n": 3, "mixed": None},
+        {"s": "", "n": None, "mixed": "x"},
+        {"s": None, "n": -(2**63), "mixed": "y" * 70_000},
+    ]
+    (table,) = records.arrow_tables(rows, schema)
+    table.validate(full=True)
+    assert table.equals(pa.Table.from_pylist(rows, schema=schema))
+
+
+def test_writing_parquet_does_not_import_pandas(tmp_path: Path) -> None:
+    # Arrow's converter of Python objects imports pandas on first use when it is installed: 0.3 s of every extract.
+    pytest.importorskip("pandas")
+    code = (
+        "import sys; from pathlib import Path; import pyarrow as pa; from gitocto.records import write_records; "
+        "schema = pa.schema([('commit', pa.string()), ('subject', pa.string()), ('lines_added', pa.int64()), "
+        "('new_contents', pa.string())]); "
+        f"write_records(Path({str(tmp_path / 'r.parquet')!r}), {ROWS!r}, schema=schema); "
+        "print('pandas' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
+    assert read_records(tmp_path / "r.parquet") == ROWS

@@ -15,7 +15,7 @@ from typing import IO
 
 NULL_SHA = "0" * 40
 # The header git prints before each commit's raw changes; every field is NUL-terminated under -z.
-_FORMAT = "%x00%H%x00%P%x00%aI%x00%cI%x00%B%x00"
+LOG_FORMAT = "%x00%H%x00%P%x00%aI%x00%cI%x00%B%x00"
 _HEADER_FIELDS = 5
 _CHUNK = 1 << 20
 PIPE_SIZE = 1 << 20
@@ -54,9 +54,11 @@ class RawCommit:
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
+    # read1: what git has written so far, not a full megabyte (which would wait for most of a small repository's log).
+    read = getattr(stream, "read1", stream.read)
     rest = b""
     while True:
-        chunk = stream.read(_CHUNK)
+        chunk = read(_CHUNK)
         if not chunk:
             break
         parts = (rest + chunk).split(b"\0")
@@ -67,7 +69,7 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def parse_raw_log(stream: IO[bytes]) -> Iterator[RawCommit]:
-    """Parse the output of `git log -z --raw --numstat --format=<_FORMAT>` into commits, one at a time."""
+    """Parse the output of `git log -z --raw --numstat --format=<LOG_FORMAT>` into commits, one at a time."""
     tokens = _tokens(stream)
     pending: bytes | None = None
     while True:
@@ -131,7 +133,7 @@ def log_raw(
         "--no-abbrev",
         "--no-color",
         "--no-mailmap",
-        f"--format={_FORMAT}",
+        f"--format={LOG_FORMAT}",
     ]
     if first_parent_diffs:
         args.append("--diff-merges=first-parent")

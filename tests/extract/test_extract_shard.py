@@ -3,7 +3,9 @@ repository list on the command line; the plumbing streams; languages and licence
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from gitocto.extract.licenses import detect_license
 from gitocto.extract.options import ExtractOptions
 from gitocto.extract.shard import extract_repo_to_shard, repo_key
 from gitocto.git.repository import license_file
-from gitocto.git.streams import BlobReader, OversizeBlob, git_env
+from gitocto.git.streams import LOG_FORMAT, BlobReader, OversizeBlob, RawCommit, git_env, parse_raw_log
 from tests.extract.extract_helpers import read_output
 from tests.support.git_octo import octo
 
@@ -198,3 +200,35 @@ def test_git_processes_get_the_allocator_settings_and_the_users_own_win(monkeypa
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1")
     # glibc takes the last setting of a name, so the user's comes after ours.
     assert git_env()["GLIBC_TUNABLES"] == f"{ours}:glibc.malloc.trim_threshold=1"
+
+
+def test_the_log_parser_hands_over_a_commit_before_git_has_finished(history: Any) -> None:
+    # One git log serves the whole run, so each commit must come out as soon as git has written it: a parser that
+    # waited for a full buffer would hold the first chunk until most of a small repository's log was done.
+    first = history.git("rev-list", "--max-count=1", "HEAD").strip()
+    log = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(history.path),
+            "log",
+            "-1",
+            "-z",
+            "--raw",
+            "--numstat",
+            "--no-abbrev",
+            f"--format={LOG_FORMAT}",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    read_end, write_end = os.pipe()
+    got: list[RawCommit] = []
+    with os.fdopen(read_end, "rb") as stream, os.fdopen(write_end, "wb") as writer:
+        writer.write(log + b"\0" + b"f" * 40 + b"\0")  # and the start of a next commit, still to be written
+        writer.flush()
+        parser = threading.Thread(target=lambda: got.append(next(parse_raw_log(stream))), daemon=True)
+        parser.start()
+        parser.join(timeout=30)
+        assert not parser.is_alive(), "the parser waited for more than git had written"
+    assert got[0].sha == first and got[0].changes
