@@ -21,7 +21,7 @@ _CHUNK = 1 << 20
 PIPE_SIZE = 1 << 20
 _MALLOC_TUNABLES = ":".join(
     f"glibc.malloc.{name}={value}"
-    for name, value in (("trim_threshold", 256 << 20), ("mmap_threshold", 32 << 20), ("top_pad", 64 << 20))
+    for name, value in (("trim_threshold", 32 << 20), ("mmap_threshold", 32 << 20), ("top_pad", 16 << 20))
 )
 _NUMSTAT = re.compile(rb"^(?:\d+|-)\t(?:\d+|-)\t")
 
