@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import os
 import shutil
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -80,10 +78,6 @@ def extract_repos(
     """Extract every repository in `repos` into `output` (a file, a directory of parts, or "-"); exit code."""
     console = console or out.console()
     check_output(output)
-    if output != "-" and (format_of(output) or shard_format) == "parquet":
-        # pyarrow takes a sizeable fraction of a second to import: on a thread of its own it loads while git reads
-        # the first commits, not when the first part is written.
-        threading.Thread(target=importlib.import_module, args=("pyarrow.parquet",), daemon=True).start()
     validate_options(options)
     targets = [prepare(Path(r), options) for r in (repos or ["."])]
     for ctx, _ in targets:
